@@ -1,0 +1,101 @@
+/*
+ * http: the HTTP/1.1 server of the control API, built on libmicrohttpd
+ * and driven from the libev loop (MHD runs with no thread of its own; its
+ * epoll fd is an ev_io and its timeout an ev_timer), so every handler runs
+ * on the daemon's one thread and may touch daemon state directly.
+ *
+ * The server knows nothing of routes: it decodes a request (method, path,
+ * query, headers, a bounded body) into a struct http_request and calls the
+ * one handler it was given.  The handler answers at once with
+ * http_reply_*(), or later: it may suspend the request (a `wait` start,
+ * a log tail that waits for data) and answer it from any later callback,
+ * or open a stream (server-sent events, `tail -f`).
+ *
+ * Limits: request line and headers 8 KiB, body 1 MiB (413 beyond), at
+ * most 256 connections, idle connections closed after 60 s.  A request
+ * that fails to decode is answered 400 by the server itself and never
+ * reaches the handler.
+ *
+ * Ownership: a struct http_request is owned by the server.  It stays
+ * valid until it has been answered (http_reply_*, http_stream_close) or
+ * until its on_abort callback ran (client gone); a handler must answer
+ * every request exactly once unless the abort callback says otherwise.
+ * A stream is owned by the server and freed after http_stream_close() or
+ * after its on_abort ran.
+ */
+#ifndef NET_HTTP_H
+#define NET_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct ev_loop;
+struct http_server;
+struct http_request;
+struct http_stream;
+
+enum http_transport {
+	HTTP_UNIX, /* the control socket: trusted by file mode 0660 */
+	HTTP_TCP,  /* instance.http: writes need the bearer token */
+};
+
+struct http_request_info {
+	const char *method;   /* "GET", "POST", ... */
+	const char *path;     /* decoded, without the query: "/v1/state" */
+	const char *body;     /* NUL-terminated; "" when none */
+	size_t body_len;
+	enum http_transport transport;
+	bool authorized;      /* unix socket, or TCP with the right token */
+};
+
+/* Called once per request.  INFO and its strings live as long as REQ. */
+typedef void (*http_handler_fn)(struct http_request *req,
+				const struct http_request_info *info,
+				void *ctx);
+/* Called when the client went away before the answer; REQ is then freed
+ * by the server right after the callback returns. */
+typedef void (*http_abort_fn)(struct http_request *req, void *data);
+
+struct http_server *http_server_new(struct ev_loop *loop,
+				    http_handler_fn handler, void *ctx);
+struct http_server *http_server_free(struct http_server *srv);
+
+/* Bind a unix socket at PATH with MODE.  Refuses (-EADDRINUSE) when a
+ * live server answers there; removes a stale socket file otherwise. */
+int http_server_listen_unix(struct http_server *srv, const char *path,
+			    unsigned mode);
+/* Bind "host:port" (TCP).  TOKEN: bearer token required for writes (and
+ * for reads unless PUBLIC_READ); NULL makes every TCP write 401. */
+int http_server_listen_tcp(struct http_server *srv, const char *hostport,
+			   const char *token, bool public_read);
+
+/* Query parameter NAME of REQ, or NULL. */
+const char *http_request_query(struct http_request *req, const char *name);
+/* Header NAME of REQ (case-insensitive), or NULL. */
+const char *http_request_header(struct http_request *req, const char *name);
+
+/* Answer REQ.  BODY is copied.  Content-Type application/json. */
+void http_reply_json(struct http_request *req, unsigned status,
+		     const char *body, size_t len);
+/* {"error":{"code":CODE,"message":MESSAGE}} */
+void http_reply_error(struct http_request *req, unsigned status,
+		      const char *code, const char *message);
+void http_reply_text(struct http_request *req, unsigned status,
+		     const char *content_type, const char *body, size_t len);
+
+/* Keep REQ open past the handler's return; answer later with
+ * http_reply_*().  ON_ABORT (may be NULL) runs if the client leaves. */
+void http_request_defer(struct http_request *req, http_abort_fn on_abort,
+			void *data);
+
+/* Turn REQ into a stream with 200 and CONTENT_TYPE.  Writes are buffered
+ * up to LIMIT bytes; a write that would go past it returns -ENOBUFS and
+ * the caller decides (SSE: send a final event and close).  ON_ABORT runs
+ * when the client leaves; the stream is freed after it returns. */
+struct http_stream *http_stream_open(struct http_request *req,
+				     const char *content_type, size_t limit,
+				     http_abort_fn on_abort, void *data);
+int http_stream_write(struct http_stream *s, const char *data, size_t len);
+void http_stream_close(struct http_stream *s);
+
+#endif
