@@ -22,6 +22,7 @@ static int cmd_help(int argc, char **argv);
 const struct cli_command cli_commands[] = {
 	{"version", "", "print the version", cmd_version, NULL},
 	{"help", "[COMMAND]", "show commands", cmd_help, NULL},
+	{"keygen", "", "print a new cluster key (base64)", cli_keygen, NULL},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
