@@ -24,6 +24,7 @@ const struct cli_command cli_commands[] = {
 	 cli_check, "file"},
 	{"version", "", "print the version", cmd_version, NULL},
 	{"help", "[COMMAND]", "show commands", cmd_help, NULL},
+	{"keygen", "", "print a new cluster key (base64)", cli_keygen, NULL},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
