@@ -47,5 +47,6 @@ struct cli_command {
 extern const struct cli_command cli_commands[];
 
 int cli_check(int argc, char **argv); /* tools/cli_check.c */
+int cli_keygen(int argc, char **argv); /* tools/cli_keygen.c */
 
 #endif

@@ -61,7 +61,11 @@ test_fixture(const char *rel)
 
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		cwd[0] = '\0';
-	snprintf(p, PATH_MAX, "%s/tests/fixtures/%s", cwd, rel);
+	if (snprintf(p, PATH_MAX, "%s/tests/fixtures/%s", cwd, rel) >=
+	    PATH_MAX) {
+		fprintf(stderr, "fixture path too long: %s\n", rel);
+		exit(2);
+	}
 	return p;
 }
 
@@ -74,7 +78,10 @@ test_write_file(const char *dir, const char *name, const char *data)
 	size_t len = strlen(data);
 	int fd;
 
-	snprintf(p, PATH_MAX, "%s/%s", dir, name);
+	if (snprintf(p, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX) {
+		fprintf(stderr, "path too long: %s/%s\n", dir, name);
+		exit(2);
+	}
 	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, data, len) != (ssize_t)len) {
 		perror(p);

@@ -1,0 +1,223 @@
+/*
+ * fork + exec with the error pipe.  See spawn.h.
+ *
+ * Everything between fork() and execve() in the child must be
+ * async-signal-safe: no malloc, no stdio, no getpwnam (the caller resolves
+ * users and groups before), so the PATH search below builds candidates in
+ * a stack buffer.
+ */
+#define _GNU_SOURCE
+#include "core/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/util.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static const char *const stage_names[_SPAWN_STAGE_MAX] = {
+	[SPAWN_STAGE_NONE] = "none",
+	[SPAWN_STAGE_FDS] = "fds",
+	[SPAWN_STAGE_SETSID] = "setsid",
+	[SPAWN_STAGE_CHDIR] = "chdir",
+	[SPAWN_STAGE_CREDENTIALS] = "credentials",
+	[SPAWN_STAGE_EXEC] = "exec",
+};
+
+const char *
+spawn_stage_to_string(enum spawn_stage s)
+{
+	return (unsigned)s < _SPAWN_STAGE_MAX ? stage_names[s] : "?";
+}
+
+struct child_error {
+	int err;
+	int stage;
+};
+
+static void __attribute__((noreturn))
+child_fail(int errfd, enum spawn_stage stage, int err)
+{
+	struct child_error ce = {.err = err, .stage = stage};
+	ssize_t n;
+
+	do
+		n = write(errfd, &ce, sizeof(ce));
+	while (n < 0 && errno == EINTR);
+	_exit(127);
+}
+
+static const char *
+env_path(const char *const *envp)
+{
+	for (size_t i = 0; envp != NULL && envp[i] != NULL; i++)
+		if (strncmp(envp[i], "PATH=", 5) == 0)
+			return envp[i] + 5;
+	return "/usr/local/bin:/usr/bin:/bin";
+}
+
+/* execvpe's search, async-signal-safe: EACCES is remembered and reported
+ * when nothing better was found, as execvp does. */
+static int
+child_exec(const struct spawn_req *req)
+{
+	const char *file = req->argv[0], *p, *end;
+	char buf[PATH_MAX];
+	size_t flen = strlen(file);
+	bool eacces = false;
+
+	if (flen == 0)
+		return ENOENT;
+	if (strchr(file, '/') != NULL) {
+		execve(file, (char *const *)req->argv, (char *const *)req->envp);
+		return errno;
+	}
+	for (p = env_path(req->envp);; p = end + 1) {
+		size_t dlen;
+
+		end = strchr(p, ':');
+		if (end == NULL)
+			end = p + strlen(p);
+		dlen = (size_t)(end - p);
+		if (dlen + 1 + flen + 1 <= sizeof(buf)) {
+			if (dlen == 0) {
+				memcpy(buf, file, flen + 1);
+			} else {
+				memcpy(buf, p, dlen);
+				buf[dlen] = '/';
+				memcpy(buf + dlen + 1, file, flen + 1);
+			}
+			execve(buf, (char *const *)req->argv,
+			       (char *const *)req->envp);
+			switch (errno) {
+			case EACCES:
+				eacces = true;
+				break;
+			case ENOENT:
+			case ENOTDIR:
+			case ESTALE:
+			case ENODEV:
+			case ETIMEDOUT:
+				break;
+			default:
+				return errno;
+			}
+		}
+		if (*end == '\0')
+			break;
+	}
+	return eacces ? EACCES : ENOENT;
+}
+
+/* Move FD above 2 so that the dup2() onto 0, 1 and 2 never clobbers a
+ * source that happens to sit there. */
+static int
+high_fd(int fd)
+{
+	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
+
+static void __attribute__((noreturn))
+child(const struct spawn_req *req, int errfd, pid_t parent)
+{
+	struct sigaction sa = {.sa_handler = SIG_DFL};
+	sigset_t none;
+	int null, out, err;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+
+	if (setsid() < 0)
+		child_fail(errfd, SPAWN_STAGE_SETSID, errno);
+
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		child_fail(errfd, SPAWN_STAGE_FDS, errno);
+	null = high_fd(null);
+	out = req->stdout_fd >= 0 ? high_fd(req->stdout_fd) : null;
+	err = req->stderr_fd >= 0 ? high_fd(req->stderr_fd) : null;
+	if (null < 0 || out < 0 || err < 0 || dup2(null, 0) < 0 ||
+	    dup2(out, 1) < 0 || dup2(err, 2) < 0)
+		child_fail(errfd, SPAWN_STAGE_FDS, errno);
+	/* everything else goes at exec; the error pipe must live until then */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != errfd)
+				(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+
+	if (req->umask >= 0)
+		umask((mode_t)req->umask);
+	if (req->directory != NULL && chdir(req->directory) < 0)
+		child_fail(errfd, SPAWN_STAGE_CHDIR, errno);
+	if (req->set_user) {
+		if (setgroups(req->ngroups, req->groups) < 0 ||
+		    setgid(req->gid) < 0 || setuid(req->uid) < 0)
+			child_fail(errfd, SPAWN_STAGE_CREDENTIALS, errno);
+	}
+	if (req->pdeathsig) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* the daemon may have died between fork and prctl */
+		if (getppid() != parent)
+			_exit(127);
+	}
+	child_fail(errfd, SPAWN_STAGE_EXEC, child_exec(req));
+}
+
+int
+spawn_process(const struct spawn_req *req, struct spawn_result *ret)
+{
+	struct child_error ce;
+	pid_t parent = getpid(), pid;
+	int pfd[2], r;
+	ssize_t n;
+
+	if (req->argv == NULL || req->argv[0] == NULL)
+		return -EINVAL;
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		child(req, pfd[1], parent);
+	}
+	close(pfd[1]);
+	do
+		n = read(pfd[0], &ce, sizeof(ce));
+	while (n < 0 && errno == EINTR);
+	close(pfd[0]);
+	if (n == 0) {
+		*ret = (struct spawn_result){.pid = pid};
+		return 0;
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(ce) || ce.err <= 0)
+		ce = (struct child_error){.err = EIO, .stage = SPAWN_STAGE_NONE};
+	*ret = (struct spawn_result){
+		.child_errno = ce.err,
+		.stage = (unsigned)ce.stage < _SPAWN_STAGE_MAX ? ce.stage
+							       : SPAWN_STAGE_NONE,
+	};
+	return 0;
+}
