@@ -309,15 +309,51 @@ procfs_parse_stat(const char *buf, size_t len,
 	return 0;
 }
 
+/* ------------------------------------------------------------ keyed */
+
+struct key_field {
+	const char *key;
+	size_t off; /* of a uint64_t in the output struct */
+};
+
+/* "Key: value" lines (meminfo, PID/io): each known key's number goes to
+ * OUT + its offset, times SCALE; returns a bit set of the keys seen. */
+static int
+parse_keyed(const char *buf, size_t len, const struct key_field *keys,
+	    size_t nkeys, uint64_t scale, void *out, unsigned *ret_seen)
+{
+	struct cur c = {buf, buf + len};
+	unsigned seen = 0;
+	uint64_t v;
+	size_t i;
+	int r;
+
+	while (!cur_eof(&c)) {
+		for (i = 0; i < nkeys; i++)
+			if (lex_word(&c, keys[i].key))
+				break;
+		if (i < nkeys && !cur_eof(&c) && *c.p == ':') {
+			c.p++;
+			if ((r = lex_u64(&c, &v)) < 0)
+				return r;
+			if (v > UINT64_MAX / scale)
+				return -ERANGE;
+			*(uint64_t *)(void *)((char *)out + keys[i].off) =
+				v * scale;
+			seen |= 1u << i;
+		}
+		skip_line(&c);
+	}
+	*ret_seen = seen;
+	return 0;
+}
+
 /* ------------------------------------------------------------ meminfo */
 
 int
 procfs_parse_meminfo(const char *buf, size_t len, struct procfs_meminfo *ret)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-	} keys[] = {
+	static const struct key_field keys[] = {
 		{"MemTotal", offsetof(struct procfs_meminfo, total)},
 		{"MemFree", offsetof(struct procfs_meminfo, free)},
 		{"MemAvailable", offsetof(struct procfs_meminfo, available)},
@@ -327,36 +363,16 @@ procfs_parse_meminfo(const char *buf, size_t len, struct procfs_meminfo *ret)
 		{"SwapTotal", offsetof(struct procfs_meminfo, swap_total)},
 		{"SwapFree", offsetof(struct procfs_meminfo, swap_free)},
 	};
-	struct cur c = {buf, buf + len};
 	struct procfs_meminfo m = {0};
-	bool have_total = false, have_avail = false;
-	size_t i;
+	unsigned seen;
 	int r;
 
-	while (!cur_eof(&c)) {
-		for (i = 0; i < ARRAY_SIZE(keys); i++)
-			if (lex_word(&c, keys[i].key))
-				break;
-		if (i < ARRAY_SIZE(keys) && !cur_eof(&c) && *c.p == ':') {
-			uint64_t kb;
-
-			c.p++;
-			if ((r = lex_u64(&c, &kb)) < 0)
-				return r;
-			if (kb > UINT64_MAX / 1024)
-				return -ERANGE;
-			*(uint64_t *)(void *)((char *)&m + keys[i].off) =
-				kb * 1024;
-			if (i == 0)
-				have_total = true;
-			if (i == 2)
-				have_avail = true;
-		}
-		skip_line(&c);
-	}
-	if (!have_total || m.total == 0)
+	if ((r = parse_keyed(buf, len, keys, ARRAY_SIZE(keys), 1024, &m,
+			     &seen)) < 0)
+		return r;
+	if (!(seen & 1) || m.total == 0)
 		return -EINVAL;
-	if (!have_avail) {
+	if (!(seen & 4)) {
 		m.available = m.free + m.buffers + m.cached + m.sreclaimable;
 		if (m.available > m.total)
 			m.available = m.total;
@@ -578,10 +594,7 @@ procfs_parse_pid_stat(const char *buf, size_t len, struct procfs_pid_stat *ret)
 int
 procfs_parse_pid_io(const char *buf, size_t len, struct procfs_pid_io *ret)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-	} keys[] = {
+	static const struct key_field keys[] = {
 		{"rchar", offsetof(struct procfs_pid_io, rchar)},
 		{"wchar", offsetof(struct procfs_pid_io, wchar)},
 		{"read_bytes", offsetof(struct procfs_pid_io, read_bytes)},
@@ -589,26 +602,13 @@ procfs_parse_pid_io(const char *buf, size_t len, struct procfs_pid_io *ret)
 		{"cancelled_write_bytes",
 		 offsetof(struct procfs_pid_io, cancelled_write_bytes)},
 	};
-	struct cur c = {buf, buf + len};
 	struct procfs_pid_io io = {0};
-	unsigned seen = 0;
-	size_t i;
+	unsigned seen;
 	int r;
 
-	while (!cur_eof(&c)) {
-		for (i = 0; i < ARRAY_SIZE(keys); i++)
-			if (lex_word(&c, keys[i].key))
-				break;
-		if (i < ARRAY_SIZE(keys) && !cur_eof(&c) && *c.p == ':') {
-			c.p++;
-			r = lex_u64(&c,
-				    (uint64_t *)(void *)((char *)&io + keys[i].off));
-			if (r < 0)
-				return r;
-			seen |= 1u << i;
-		}
-		skip_line(&c);
-	}
+	if ((r = parse_keyed(buf, len, keys, ARRAY_SIZE(keys), 1, &io,
+			     &seen)) < 0)
+		return r;
 	/* read_bytes and write_bytes are what we publish */
 	if ((seen & 0xc) != 0xc)
 		return -EINVAL;
