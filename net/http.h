@@ -11,17 +11,30 @@
  * a log tail that waits for data) and answer it from any later callback,
  * or open a stream (server-sent events, `tail -f`).
  *
- * Limits: request line and headers 8 KiB, body 1 MiB (413 beyond), at
- * most 256 connections, idle connections closed after 60 s.  A request
- * that fails to decode is answered 400 by the server itself and never
- * reaches the handler.
+ * Limits: request line and headers 8 KiB (431 beyond), body 1 MiB (413
+ * when Content-Length says more; a chunked body that grows past it gets
+ * its connection closed), at most 256 connections per listener, idle
+ * connections closed after 60 s.  A request that fails to decode (bad
+ * request line or header, a broken or NUL %-escape, a control character
+ * in the path or query, a NUL byte in the body, no Host header) is
+ * answered 400 by the server itself and never reaches the handler; a
+ * request line that cannot even be split gets its connection closed.  Over TCP, a request
+ * without the right "Authorization: Bearer TOKEN" is answered 401 with
+ * WWW-Authenticate unless it is a GET/HEAD and public_read is set.
+ *
+ * While a request is deferred or a stream has nothing to send, MHD does
+ * not watch its connection: a client that left is noticed at the next
+ * answer or write (on_abort then runs).  Streams that may stay quiet
+ * should write a keep-alive now and then (SSE: ": keepalive\n\n").
  *
  * Ownership: a struct http_request is owned by the server.  It stays
  * valid until it has been answered (http_reply_*, http_stream_close) or
  * until its on_abort callback ran (client gone); a handler must answer
  * every request exactly once unless the abort callback says otherwise.
  * A stream is owned by the server and freed after http_stream_close() or
- * after its on_abort ran.
+ * after its on_abort ran.  When the server is freed, every deferred
+ * request and open stream gets its on_abort first.  Never free the server
+ * from inside one of its callbacks.
  */
 #ifndef NET_HTTP_H
 #define NET_HTTP_H
@@ -69,7 +82,14 @@ int http_server_listen_unix(struct http_server *srv, const char *path,
 int http_server_listen_tcp(struct http_server *srv, const char *hostport,
 			   const char *token, bool public_read);
 
-/* Query parameter NAME of REQ, or NULL. */
+/* Serve the already-connected stream socket FD as if it had been accepted
+ * on the control socket (trusted).  The server owns FD from then on, even
+ * on failure.  For socket pairs in tests and fuzzers. */
+int http_server_adopt(struct http_server *srv, int fd);
+/* Idle timeout of listeners created after this call (default 60 s). */
+void http_server_set_idle_timeout(struct http_server *srv, unsigned seconds);
+
+/* Query parameter NAME of REQ (decoded), or NULL. */
 const char *http_request_query(struct http_request *req, const char *name);
 /* Header NAME of REQ (case-insensitive), or NULL. */
 const char *http_request_header(struct http_request *req, const char *name);
@@ -88,10 +108,12 @@ void http_reply_text(struct http_request *req, unsigned status,
 void http_request_defer(struct http_request *req, http_abort_fn on_abort,
 			void *data);
 
-/* Turn REQ into a stream with 200 and CONTENT_TYPE.  Writes are buffered
- * up to LIMIT bytes; a write that would go past it returns -ENOBUFS and
- * the caller decides (SSE: send a final event and close).  ON_ABORT runs
- * when the client leaves; the stream is freed after it returns. */
+/* Turn REQ into a stream with 200 and CONTENT_TYPE (chunked).  Writes are
+ * buffered up to LIMIT bytes; a write that would go past it returns
+ * -ENOBUFS and the caller decides (SSE: send a final event and close).
+ * ON_ABORT runs when the client leaves; the stream is freed after it
+ * returns.  Works inside the handler or on a deferred request; NULL when
+ * REQ was already answered.  Writes after close return -EPIPE. */
 struct http_stream *http_stream_open(struct http_request *req,
 				     const char *content_type, size_t limit,
 				     http_abort_fn on_abort, void *data);
