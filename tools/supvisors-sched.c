@@ -20,6 +20,8 @@ static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
+	{"check", "[-c FILE] [--json] [FILE]", "validate a configuration",
+	 cli_check, "file"},
 	{"version", "", "print the version", cmd_version, NULL},
 	{"help", "[COMMAND]", "show commands", cmd_help, NULL},
 	{"keygen", "", "print a new cluster key (base64)", cli_keygen, NULL},
