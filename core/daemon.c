@@ -30,6 +30,7 @@
 #include "net/http.h"
 #include "sched/action.h"
 #include "sched/app.h"
+#include "sched/failure.h"
 #include "sched/seq.h"
 #include "sched/view.h"
 
@@ -66,6 +67,7 @@ struct daemon {
 	struct proc_ctx pctx;
 	struct sched_view *view;
 	struct sched_seq *seq;
+	struct sched_failq *failq;
 	uint32_t local;
 	enum daemon_phase phase;
 	int64_t start_ms;
@@ -270,7 +272,8 @@ arm_seq_timer(struct daemon *d)
 }
 
 static void
-view_event(struct daemon *d, struct proc *p, struct sched_actions *acts)
+view_event(struct daemon *d, struct proc *p, enum proc_state from,
+	   struct sched_actions *acts)
 {
 	const struct dproc *dp = proc_data(p);
 	const struct proc_fsm *f = proc_fsm(p);
@@ -284,13 +287,24 @@ view_event(struct daemon *d, struct proc *p, struct sched_actions *acts)
 				     ? now - f->laststart_ms
 				     : 0,
 	};
+	bool crashed = f->state != from &&
+		       (f->state == PROC_FATAL ||
+			(f->state == PROC_EXITED && !f->expected));
 
 	if (dp->vid == SCHED_NONE)
 		return;
 	sched_view_process_event(d->view, dp->vid, d->local, &ev, now);
-	if (acts != NULL)
-		sched_seq_process_event(d->seq, d->view, dp->vid, d->local,
-					now, acts);
+	if (acts == NULL)
+		return;
+	sched_seq_process_event(d->seq, d->view, dp->vid, d->local, now,
+				acts);
+	/* a crash: the running failure strategy (never after a refused
+	 * start, which would loop) */
+	if (crashed && d->phase == DAEMON_OPERATION &&
+	    strcmp(f->reason, "No resource available") != 0) {
+		sched_fail_crash(d->failq, d->view, dp->vid, acts);
+		sched_fail_run(d->failq, d->seq, d->view, now, acts);
+	}
 }
 
 static int
@@ -302,6 +316,8 @@ build_view(struct daemon *d)
 
 	d->seq = sched_seq_free(d->seq);
 	d->view = sched_view_free(d->view);
+	d->failq = sched_failq_free(d->failq);
+	d->failq = sched_failq_new();
 	d->view = sched_view_new();
 	r = sched_view_add_instance(d->view, ic->name,
 				    ic->machine ? ic->machine : "local", true,
@@ -328,7 +344,7 @@ build_view(struct daemon *d)
 							    proc_namespec(p))
 				  : SCHED_NONE;
 		if (proc_state(p) != PROC_STOPPED)
-			view_event(d, p, NULL);
+			view_event(d, p, proc_state(p), NULL);
 	}
 	return 0;
 }
@@ -350,7 +366,7 @@ on_proc_change(struct proc *p, enum proc_state from, void *data)
 			dp->pid = 0;
 		d->state_dirty = true;
 	}
-	view_event(d, p, &acts);
+	view_event(d, p, from, &acts);
 	run_actions(d, &acts);
 	sched_actions_done(&acts);
 	tell_watchers(d, p, SCHED_NONE, false);
@@ -901,6 +917,13 @@ on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	if (d->state_dirty)
 		save_state(d);
 	update_status(d);
+	if (d->phase == DAEMON_OPERATION && sched_failq_len(d->failq) > 0) {
+		struct sched_actions acts = SCHED_ACTIONS_INIT;
+
+		sched_fail_run(d->failq, d->seq, d->view, util_now_ms(), &acts);
+		run_actions(d, &acts);
+		sched_actions_done(&acts);
+	}
 }
 
 static void
@@ -1206,6 +1229,7 @@ daemon_free(struct daemon *d)
 	}
 	d->seq = sched_seq_free(d->seq);
 	d->view = sched_view_free(d->view);
+	d->failq = sched_failq_free(d->failq);
 	for (size_t i = 0; i < d->nretired; i++)
 		rules_free(d->retired[i]);
 	free(d->retired);
