@@ -747,7 +747,6 @@ op_new(struct ctl *c, struct http_request *req, enum ctl_route_kind kind,
 	if (c->ops != NULL)
 		c->ops->prev = op;
 	c->ops = op;
-	daemon_watch_add(c->d, &op->watch);
 	return op;
 }
 
@@ -763,9 +762,13 @@ static void
 op_launch(struct op *op)
 {
 	struct http_request *req = op->req;
+	struct ctl *c = op->ctl;
 
+	/* watch only now: while the items were being launched, changes
+	 * must not answer a half-built operation */
+	daemon_watch_add(c->d, &op->watch);
 	op_progress(op); /* may answer and free */
-	for (struct op *o = op->ctl->ops; o != NULL; o = o->next)
+	for (struct op *o = c->ops; o != NULL; o = o->next)
 		if (o == op && o->req == req && req != NULL)
 			http_request_defer(req, on_op_abort, op);
 }

@@ -74,6 +74,7 @@ struct daemon {
 	uint32_t shutdown_job;
 	bool killing; /* second SIGTERM: SIGKILL everything */
 	char *state_path;
+	char *log_dir; /* a copy: the rules it came from may be retired */
 	bool state_dirty;
 	struct leftover *leftovers;
 	size_t nleftovers;
@@ -101,6 +102,7 @@ daemon_phase_to_string(enum daemon_phase p)
 }
 
 static void run_actions(struct daemon *d, struct sched_actions *acts);
+static void make_dir(const char *path);
 static void check_shutdown_done(struct daemon *d);
 
 /* ------------------------------------------------------------ accessors */
@@ -763,6 +765,18 @@ on_deferred(struct ev_loop *loop, ev_timer *w, int revents)
 	check_shutdown_done(d);
 }
 
+/* New AUTO log files go to DIR; open ones stay where they are. */
+static void
+set_log_dir(struct daemon *d, const char *dir)
+{
+	if (dir == NULL || (d->log_dir != NULL && strcmp(dir, d->log_dir) == 0))
+		return;
+	make_dir(dir);
+	free(d->log_dir);
+	d->log_dir = xstrdup(dir);
+	d->pctx.log_dir = d->log_dir;
+}
+
 static int
 load_rules(struct daemon *d, struct rules **ret, struct rl_diags *diags)
 {
@@ -830,7 +844,8 @@ daemon_reload(struct daemon *d, struct rl_diags *diags,
 			continue;
 		(void)proc_stop(p);
 	}
-	/* then the new ones */
+	/* then the new ones, with the new log_dir */
+	set_log_dir(d, rules_instance(nr)->log_dir);
 	for (size_t i = 0; i < rules_nprocesses(nr); i++) {
 		const struct rl_process *rp = rules_process(nr, i);
 		struct proc *q = NULL;
@@ -1143,12 +1158,14 @@ daemon_new(struct ev_loop *loop, const struct daemon_opts *o,
 		make_dir(ic->state_dir);
 		d->state_path = xasprintf("%s/children", ic->state_dir);
 	}
-	if (ic->log_dir != NULL)
+	if (ic->log_dir != NULL) {
 		make_dir(ic->log_dir);
+		d->log_dir = xstrdup(ic->log_dir);
+	}
 
 	d->pctx = (struct proc_ctx){.on_change = on_proc_change, .data = d,
 				    .is_root = geteuid() == 0};
-	proc_ctx_init(&d->pctx, loop, ic->log_dir);
+	proc_ctx_init(&d->pctx, loop, d->log_dir);
 	for (size_t i = 0; i < rules_nprocesses(d->rules); i++)
 		add_proc(d, rules_process(d->rules, i), d->rules);
 	r = build_view(d);
@@ -1235,6 +1252,7 @@ daemon_free(struct daemon *d)
 	free(d->retired);
 	rules_free(d->rules);
 	free(d->state_path);
+	free(d->log_dir);
 	free(d->config);
 	free(d->name);
 	free(d);
