@@ -13,6 +13,7 @@
 
 #include "core/util.h"
 #include "net/client.h"
+#include "rules/rules.h"
 #include "tools/cli.h"
 
 #define DEFAULT_SOCKET "/run/supvisors-sched/control.sock"
@@ -20,6 +21,37 @@
 static struct client *client;
 static char *socket_path;
 static long timeout_ms;
+
+/* instance.control of the configuration named by -c, or of the default
+ * file when it exists; NULL otherwise (a broken file is reported once
+ * and ignored: the socket defaults may still be right). */
+static char *
+socket_from_config(void)
+{
+	struct rules_load_opts opts = {.is_root = geteuid() == 0};
+	struct rl_diags diags = RL_DIAGS_INIT;
+	const char *path = cli_opts.config;
+	struct rules *r = NULL;
+	char *control = NULL;
+
+	if (path == NULL) {
+		path = rules_default_path();
+		if (access(path, F_OK) != 0)
+			return NULL;
+	}
+	if (rules_load(path, &opts, &r, &diags) < 0) {
+		if (!cli_opts.quiet)
+			fprintf(stderr, "supvisors-sched: cannot use '%s' to "
+					"find the control socket (see "
+					"'supvisors-sched check -c %s')\n",
+				path, path);
+	} else if (rules_instance(r)->control != NULL) {
+		control = xstrdup(rules_instance(r)->control);
+	}
+	rules_free(r);
+	rl_diags_done(&diags);
+	return control;
+}
 
 const char *
 cli_socket_path(void)
@@ -33,6 +65,9 @@ cli_socket_path(void)
 		socket_path = xstrdup(cli_opts.socket);
 		return socket_path;
 	}
+	socket_path = socket_from_config();
+	if (socket_path != NULL)
+		return socket_path;
 	xdg = getenv("XDG_RUNTIME_DIR");
 	if (geteuid() != 0 && xdg != NULL && xdg[0] == '/') {
 		char *p = xasprintf("%s/supvisors-sched/control.sock", xdg);

@@ -45,6 +45,8 @@ const struct cli_command cli_commands[] = {
 	 cli_reload, NULL},
 	{"shutdown", "", "stop every process, then the daemon", cli_shutdown,
 	 NULL},
+	{"check", "[-c FILE] [--json] [FILE]", "validate a configuration",
+	 cli_check, "file"},
 	{"keygen", "", "print a new cluster key (base64)", cli_keygen, NULL},
 	{"version", "", "print the versions of the CLI and the daemon",
 	 cli_version, NULL},
