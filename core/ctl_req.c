@@ -263,10 +263,12 @@ ctl_body_parse(enum ctl_route_kind kind, const char *body, size_t len,
 		} else if (strcmp(k, "instance") == 0 &&
 			   (allowed & F_INSTANCE)) {
 			free(b.instance);
+			b.instance = NULL;
 			r = opt_string(it, &b.instance, msg, msglen);
 		} else if (strcmp(k, "extra_args") == 0 &&
 			   (allowed & F_EXTRA)) {
 			free(b.extra_args);
+			b.extra_args = NULL;
 			r = opt_string(it, &b.extra_args, msg, msglen);
 		} else if (strcmp(k, "signal") == 0 && (allowed & F_SIGNAL)) {
 			r = parse_signal(it, &b.signal, msg, msglen);

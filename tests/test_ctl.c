@@ -119,6 +119,13 @@ test_bodies(void)
 		      -EINVAL);
 	ASSERT_INT_EQ(body(CTL_RELOAD, "{\"wait\":true}", &b), -EINVAL);
 	ASSERT_INT_EQ(body(CTL_PROCESS_START, "{} x", &b), -EINVAL);
+	/* found by fuzz_ctl: a repeated field whose last value is wrong */
+	ASSERT_INT_EQ(body(CTL_PROCESS_START,
+			   "{\"instance\":\"a\",\"instance\":1}", &b),
+		      -EINVAL);
+	ASSERT_INT_EQ(body(CTL_PROCESS_START,
+			   "{\"extra_args\":\"a\",\"extra_args\":[]}", &b),
+		      -EINVAL);
 }
 
 int
