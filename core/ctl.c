@@ -227,7 +227,7 @@ select_procs(const struct ctl *c, const char *name, struct selection *ret)
 		const struct rl_process *rp = proc_config(p);
 		const char *app = rp->program->app->name;
 
-		if (daemon_find_proc(c->d, rp->namespec) != p)
+		if (!daemon_proc_listed(p))
 			continue; /* being removed */
 		if (strcmp(name, "all") == 0 ||
 		    (colon && strcmp(colon + 1, "*") == 0 &&
@@ -326,7 +326,7 @@ get_processes(struct ctl *c, struct http_request *req, const char *name)
 	if (name[0] == '\0') {
 		for (struct proc *p = daemon_first_proc(c->d); p;
 		     p = daemon_next_proc(p))
-			if (daemon_find_proc(c->d, proc_namespec(p)) == p)
+			if (daemon_proc_listed(p))
 				cJSON_AddItemToArray(arr, process_json(c, p));
 	} else {
 		for (size_t i = 0; i < s.n; i++)

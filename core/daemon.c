@@ -65,6 +65,11 @@ struct daemon {
 	struct rules **retired; /* older rules still used by some process */
 	size_t nretired;
 	struct proc_ctx pctx;
+	struct proc **index; /* namespec hash of listed procs, open addressing */
+	size_t index_cap;
+	bool index_stale;
+	struct proc **byvid; /* view id -> proc, nbyvid = view processes */
+	size_t nbyvid;
 	struct sched_view *view;
 	struct sched_seq *seq;
 	struct sched_failq *failq;
@@ -103,6 +108,7 @@ daemon_phase_to_string(enum daemon_phase p)
 
 static void run_actions(struct daemon *d, struct sched_actions *acts);
 static void make_dir(const char *path);
+static void set_vid(struct daemon *d, struct proc *p, uint32_t vid);
 static void check_shutdown_done(struct daemon *d);
 
 /* ------------------------------------------------------------ accessors */
@@ -149,17 +155,60 @@ daemon_next_proc(const struct proc *p)
 	return proc_next((struct proc *)p);
 }
 
-struct proc *
-daemon_find_proc(const struct daemon *d, const char *namespec)
+static uint64_t
+hash_name(const char *s)
 {
-	for (struct proc *p = daemon_first_proc(d); p; p = proc_next(p)) {
-		const struct dproc *dp = proc_data(p);
+	uint64_t h = 1469598103934665603ULL;
 
-		if (dp->pending != PENDING_DROP &&
-		    strcmp(proc_namespec(p), namespec) == 0)
-			return p;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Rebuilt after procs were added or dropped, on the next lookup: the
+ * API looks processes up by name on every change a waiter sees. */
+static void
+rebuild_index(struct daemon *d)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * d->pctx.nprocs + 2)
+		cap *= 2;
+	free(d->index);
+	d->index = xcalloc(cap, sizeof(*d->index));
+	d->index_cap = cap;
+	for (struct proc *p = daemon_first_proc(d); p; p = proc_next(p)) {
+		size_t i;
+
+		if (!daemon_proc_listed(p))
+			continue;
+		i = hash_name(proc_namespec(p)) & (cap - 1);
+		while (d->index[i] != NULL)
+			i = (i + 1) & (cap - 1);
+		d->index[i] = p;
 	}
+	d->index_stale = false;
+}
+
+struct proc *
+daemon_find_proc(const struct daemon *cd, const char *namespec)
+{
+	struct daemon *d = (struct daemon *)cd;
+	size_t i;
+
+	if (d->index_stale || d->index == NULL)
+		rebuild_index(d);
+	i = hash_name(namespec) & (d->index_cap - 1);
+	for (; d->index[i] != NULL; i = (i + 1) & (d->index_cap - 1))
+		if (strcmp(proc_namespec(d->index[i]), namespec) == 0)
+			return d->index[i];
 	return NULL;
+}
+
+bool
+daemon_proc_listed(const struct proc *p)
+{
+	return ((const struct dproc *)proc_data(p))->pending != PENDING_DROP;
 }
 
 uint32_t
@@ -338,13 +387,17 @@ build_view(struct daemon *d)
 	sched_seq_conf_default(&conf, 1);
 	conf.load_source = rules_cluster(d->rules)->load_source;
 	d->seq = sched_seq_new(&conf);
+	free(d->byvid);
+	d->nbyvid = sched_view_nprocesses(d->view);
+	d->byvid = xcalloc(d->nbyvid + 1, sizeof(*d->byvid));
 	for (struct proc *p = daemon_first_proc(d); p; p = proc_next(p)) {
 		struct dproc *dp = proc_data(p);
 
-		dp->vid = dp->pending == PENDING_NONE
-				  ? sched_view_find_process(d->view,
-							    proc_namespec(p))
-				  : SCHED_NONE;
+		dp->vid = SCHED_NONE;
+		set_vid(d, p, dp->pending == PENDING_NONE
+				      ? sched_view_find_process(
+						d->view, proc_namespec(p))
+				      : SCHED_NONE);
 		if (proc_state(p) != PROC_STOPPED)
 			view_event(d, p, proc_state(p), NULL);
 	}
@@ -384,9 +437,12 @@ add_proc(struct daemon *d, const struct rl_process *rp, struct rules *owner)
 
 	dp->proc = proc_new(&d->pctx, rp);
 	dp->owner = owner;
-	dp->vid = d->view ? sched_view_find_process(d->view, rp->namespec)
-			  : SCHED_NONE;
+	dp->vid = SCHED_NONE;
 	proc_set_data(dp->proc, dp);
+	if (d->view != NULL)
+		set_vid(d, dp->proc,
+			sched_view_find_process(d->view, rp->namespec));
+	d->index_stale = true;
 	if (d->phase == DAEMON_SHUTTING_DOWN)
 		proc_inhibit_restart(dp->proc, true);
 	return dp->proc;
@@ -399,19 +455,30 @@ drop_proc(struct daemon *d, struct proc *p)
 {
 	struct dproc *dp = proc_data(p);
 
+	set_vid(d, p, SCHED_NONE);
 	proc_free(p);
 	free(dp);
 	d->state_dirty = true;
+	d->index_stale = true;
 	retire_unused_rules(d);
 }
 
 static struct proc *
 find_by_vid(const struct daemon *d, uint32_t vid)
 {
-	for (struct proc *p = daemon_first_proc(d); p; p = proc_next(p))
-		if (((const struct dproc *)proc_data(p))->vid == vid)
-			return p;
-	return NULL;
+	return vid < d->nbyvid ? d->byvid[vid] : NULL;
+}
+
+static void
+set_vid(struct daemon *d, struct proc *p, uint32_t vid)
+{
+	struct dproc *dp = proc_data(p);
+
+	if (dp->vid < d->nbyvid && d->byvid[dp->vid] == p)
+		d->byvid[dp->vid] = NULL;
+	dp->vid = vid;
+	if (vid < d->nbyvid)
+		d->byvid[vid] = p;
 }
 
 /* Carry out what sched/ decided.  Every target is the local instance:
@@ -832,6 +899,7 @@ daemon_reload(struct daemon *d, struct rl_diags *diags,
 		if (nc == NULL) {
 			list_add(ret ? ret->removed : NULL, proc_namespec(p));
 			dp->pending = PENDING_DROP;
+			d->index_stale = true;
 		} else {
 			list_add(ret ? ret->changed : NULL, proc_namespec(p));
 			dp->pending = PENDING_RECREATE;
@@ -839,7 +907,7 @@ daemon_reload(struct daemon *d, struct rl_diags *diags,
 			dp->restart_after = dp->restart_after ||
 				proc_state_is_running(proc_state(p));
 		}
-		dp->vid = SCHED_NONE;
+		set_vid(d, p, SCHED_NONE);
 		if (proc_state_is_stopped(proc_state(p)) && proc_pid(p) <= 0)
 			continue;
 		(void)proc_stop(p);
@@ -1251,6 +1319,8 @@ daemon_free(struct daemon *d)
 		rules_free(d->retired[i]);
 	free(d->retired);
 	rules_free(d->rules);
+	free(d->index);
+	free(d->byvid);
 	free(d->state_path);
 	free(d->log_dir);
 	free(d->config);

@@ -70,6 +70,9 @@ struct sched_view *daemon_view(const struct daemon *d);
 struct proc *daemon_first_proc(const struct daemon *d);
 struct proc *daemon_next_proc(const struct proc *p);
 struct proc *daemon_find_proc(const struct daemon *d, const char *namespec);
+/* False for a process a reload removed, still stopping: the API no
+ * longer shows it. */
+bool daemon_proc_listed(const struct proc *p);
 /* The view id of P's process, UINT32_MAX when the view does not have it
  * (a process being removed by a reload). */
 uint32_t daemon_proc_view_id(const struct daemon *d, const struct proc *p);
