@@ -15,11 +15,12 @@
  *   loss       nothing but updates: false deaths under --loss
  *   pause      every --period s an instance stops for --pause s, then
  *              resumes with everything it missed queued
- *   partition  every --period s the cluster splits in two for 30 s
+ *   partition  the cluster splits in two for 30 s, heals for --period s
  *   slow       one instance handles everything up to 2 x --slow ms late
  *
  * Every scenario also publishes a record update from a random instance
- * every 2 s (time until all live instances hold it) and counts false
+ * every --updates s (2 s; 0: none), measures the time until all running
+ * instances hold it, and counts false
  * deaths (a healthy, reachable instance declared dead).
  */
 #include <errno.h>
@@ -39,7 +40,6 @@
 #define WARMUP_MS 10000
 #define RESTART_MS 20000
 #define PARTITION_MS 30000
-#define UPDATE_MS 2000
 #define UPDATE_GIVEUP_MS 20000
 
 enum { EV_TIMER, EV_DGRAM, EV_SYNC, EV_SYNC_REPLY, EV_ACTION };
@@ -82,6 +82,7 @@ struct sim {
 	int64_t period_ms;
 	int64_t pause_ms;
 	int64_t slow_ms;
+	int64_t update_ms; /* 0: no updates */
 	bool partitioned;
 	/* crash / pause / partition trial in progress */
 	int64_t trial_start;
@@ -107,7 +108,9 @@ struct sim {
 	uint64_t pause_deaths;
 	uint64_t censored;
 	uint64_t bytes;
+	uint64_t bytes_kind[_WIRE_M_MAX]; /* [0]: push-pull frames */
 	uint64_t datagrams;
+	uint64_t decode_errors; /* a bug if ever non-zero */
 	double inst_seconds; /* healthy instance-seconds measured */
 	uint64_t suspicions;
 	uint64_t refutations;
@@ -257,10 +260,6 @@ drain_events(struct sim *s, uint32_t i)
 					s->slow_deaths++;
 				else
 					s->false_deaths++;
-				if (getenv("SIM_DEBUG"))
-					fprintf(stderr, "%.3f false death of %d at %u: inc %llx, its own %llx\n",
-						now_ms(s) / 1000.0, x, i, (unsigned long long)ev.incarnation,
-						(unsigned long long)swim_incarnation(s->in[x].sw));
 			} else if (s->in[x].paused) {
 				s->pause_deaths++;
 			}
@@ -302,9 +301,18 @@ drain_outputs(struct sim *s, uint32_t i)
 		size_t dst = index_of(&out.to);
 		uint8_t *copy;
 
-		if (measuring(s))
-			s->bytes += out.len + WIRE_OVERHEAD +
-				    (out.type == WIRE_T_GOSSIP ? IP_UDP : 0);
+		if (measuring(s)) {
+			size_t b = out.len + WIRE_OVERHEAD +
+				   (out.type == WIRE_T_GOSSIP ? IP_UDP : 0);
+			/* by the first message: what the datagram is for */
+			int k = out.type != WIRE_T_GOSSIP ? 0
+				: out.len > WIRE_STATUS_SIZE
+					? out.body[WIRE_STATUS_SIZE]
+					: 0;
+
+			s->bytes += b;
+			s->bytes_kind[k < _WIRE_M_MAX ? k : 0] += b;
+		}
 		if (dst >= s->n)
 			continue;
 		if (out.type == WIRE_T_GOSSIP) {
@@ -371,12 +379,10 @@ bootstrap(struct sim *s)
 	all.members = xcalloc(s->n, sizeof(*all.members));
 	for (i = 0; i < s->n; i++) {
 		struct wire_member *m = &all.members[i];
-		static char names[8];
 
 		memcpy(m->id, s->in[i].id, WIRE_ID_SIZE);
 		m->incarnation = (uint64_t)s->in[i].gen << 32;
 		m->addr = s->in[i].addr;
-		snprintf(names, sizeof(names), "i");
 		m->name = "i";
 		m->name_len = 1;
 		m->status.load = 10;
@@ -448,8 +454,9 @@ action(struct sim *s, int act, uint32_t target)
 		break;
 	case ACT_RESTART:
 		if (s->trial_open && s->victim == target) {
+			/* not known by all before the restart: a lower bound */
+			trial_done(s, &s->detect);
 			s->censored++;
-			s->trial_open = false;
 		}
 		start_inst(s, target, true);
 		after(s, target);
@@ -493,8 +500,8 @@ action(struct sim *s, int act, uint32_t target)
 		s->partitioned = true;
 		push(s, s->now_us + PARTITION_MS * US_PER_MS, EV_ACTION, 0, 0,
 		     ACT_HEAL, NULL, 0);
-		push(s, s->now_us + s->period_ms * US_PER_MS, EV_ACTION, 0, 0,
-		     ACT_SPLIT, NULL, 0);
+		push(s, s->now_us + (PARTITION_MS + s->period_ms) * US_PER_MS,
+		     EV_ACTION, 0, 0, ACT_SPLIT, NULL, 0);
 		break;
 	case ACT_HEAL:
 		for (i = 0; i < s->n; i++)
@@ -507,11 +514,14 @@ action(struct sim *s, int act, uint32_t target)
 		char val[32];
 		int64_t v;
 
-		push(s, s->now_us + UPDATE_MS * US_PER_MS, EV_ACTION, 0, 0,
+		push(s, s->now_us + s->update_ms * US_PER_MS, EV_ACTION, 0, 0,
 		     ACT_UPDATE, NULL, 0);
 		if (s->upd_open) {
 			if (now_ms(s) - s->upd_start < UPDATE_GIVEUP_MS)
 				break;
+			/* counted at the give-up time: a lower bound */
+			sample_add(&s->update,
+				   (double)(now_ms(s) - s->upd_start) / 1000.0);
 			s->censored++;
 		}
 		snprintf(val, sizeof(val), "RUNNING %llu",
@@ -525,10 +535,13 @@ action(struct sim *s, int act, uint32_t target)
 		s->have = 0;
 		s->upd_need = 0;
 		for (i = 0; i < s->n; i++) {
-			s->has[i] = false;
+			/* only those running now are waited for */
+			s->has[i] = true;
 			if (i != o && s->in[i].up && !s->in[i].paused &&
-			    s->in[i].group == s->in[o].group)
+			    s->in[i].group == s->in[o].group) {
+				s->has[i] = false;
 				s->upd_need++;
+			}
 		}
 		after(s, o);
 		break;
@@ -591,6 +604,8 @@ handle(struct sim *s, struct sim_event *ev)
 		if (wire_packet_decode(ev->data, ev->len, &pkt) == 0)
 			swim_recv(in->sw, now_ms(s), s->in[ev->src].id,
 				  &s->in[ev->src].addr, &pkt);
+		else
+			s->decode_errors++;
 		break;
 	case EV_SYNC:
 		if (wire_sync_decode(ev->data, ev->len, &sync) == 0) {
@@ -657,8 +672,9 @@ run(struct sim *s, int64_t seconds)
 	default:
 		break;
 	}
-	push(s, WARMUP_MS * US_PER_MS + 500 * US_PER_MS, EV_ACTION, 0, 0,
-	     ACT_UPDATE, NULL, 0);
+	if (s->update_ms > 0)
+		push(s, WARMUP_MS * US_PER_MS + 500 * US_PER_MS, EV_ACTION, 0,
+		     0, ACT_UPDATE, NULL, 0);
 	while (sim_heap_pop(&s->heap, &ev) && ev.at_us < end) {
 		if (ev.at_us >= last_count) {
 			/* instance-seconds of healthy instances, per 100 ms */
@@ -693,7 +709,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: supvisors-sim [-n N] [--seconds S] [--loss P] "
 		   "[--seed X] [--scenario crash|loss|pause|partition|slow]\n"
-		   "       [--period S] [--pause S] [--slow MS] [--json]\n");
+		   "       [--period S] [--pause S] [--slow MS] [--updates S] "
+		   "[--json] [-v]\n");
 }
 
 int
@@ -707,6 +724,7 @@ main(int argc, char **argv)
 		{"period", required_argument, NULL, 'p'},
 		{"pause", required_argument, NULL, 'P'},
 		{"slow", required_argument, NULL, 'w'},
+		{"updates", required_argument, NULL, 'u'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -714,7 +732,7 @@ main(int argc, char **argv)
 	struct sim s = {0};
 	int64_t n = 100, seconds = 600, v;
 	uint64_t seed = 1;
-	bool json = false;
+	bool json = false, verbose = false;
 	double hours;
 	int c;
 
@@ -722,7 +740,8 @@ main(int argc, char **argv)
 	s.period_ms = 30000;
 	s.pause_ms = 10000;
 	s.slow_ms = 500;
-	while ((c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
+	s.update_ms = 2000;
+	while ((c = getopt_long(argc, argv, "n:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (util_parse_int64(optarg, 2, 100000, &n) < 0)
@@ -770,8 +789,16 @@ main(int argc, char **argv)
 				goto bad;
 			s.slow_ms = v;
 			break;
+		case 'u':
+			if (util_parse_duration_ms(optarg, 86400000, &v) < 0)
+				goto bad;
+			s.update_ms = v;
+			break;
 		case 'j':
 			json = true;
+			break;
+		case 'v':
+			verbose = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -838,17 +865,33 @@ main(int argc, char **argv)
 		       "updates)\n",
 		       pct(&s.update, 50), pct(&s.update, 99), s.update.n);
 		printf("  false deaths           %llu  (%.3f per "
-		       "instance-hour)%s\n",
+		       "instance-hour)\n",
 		       (unsigned long long)s.false_deaths,
-		       hours > 0 ? (double)s.false_deaths / hours : 0.0,
-		       s.sc == SC_SLOW ? "" : "");
+		       hours > 0 ? (double)s.false_deaths / hours : 0.0);
 		if (s.sc == SC_SLOW)
 			printf("  slow instance declared dead %llu times\n",
 			       (unsigned long long)s.slow_deaths);
+		if (s.decode_errors)
+			printf("  DECODE ERRORS %llu\n",
+			       (unsigned long long)s.decode_errors);
 		printf("  suspicions %llu, refutations %llu, censored %llu\n",
 		       (unsigned long long)s.suspicions,
 		       (unsigned long long)s.refutations,
 		       (unsigned long long)s.censored);
+		if (verbose) {
+			int k;
+
+			for (k = 0; k < _WIRE_M_MAX; k++) {
+				const char *name = k ? wire_msg_type_to_string(
+							       (enum wire_msg_type)k)
+						     : "push-pull";
+
+				if (s.bytes_kind[k])
+					printf("    %-12s %.0f B/s\n", name,
+					       (double)s.bytes_kind[k] /
+						       s.inst_seconds);
+			}
+		}
 		printf("  bytes per instance     %.0f B/s\n",
 		       s.inst_seconds > 0 ? (double)s.bytes / s.inst_seconds
 					  : 0.0);
