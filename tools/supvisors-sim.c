@@ -18,6 +18,9 @@
  *   partition  the cluster splits in two for 30 s, heals for --period s
  *   slow       one instance handles everything up to 2 x --slow ms late
  *
+ * --runs R repeats the run with seeds SEED .. SEED+R-1 and pools the
+ * samples, for percentiles over more trials.
+ *
  * Every scenario also publishes a record update from a random instance
  * every --updates s (2 s; 0: none), measures the time until all running
  * instances hold it, and counts false
@@ -132,6 +135,16 @@ cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
+}
+
+/* JSON has no NaN */
+static void
+json_num(const char *key, double v, bool last)
+{
+	if (isnan(v))
+		printf("\"%s\":null%s", key, last ? "" : ",");
+	else
+		printf("\"%s\":%.3f%s", key, v, last ? "" : ",");
 }
 
 static double
@@ -710,7 +723,7 @@ usage(FILE *f)
 	fprintf(f, "usage: supvisors-sim [-n N] [--seconds S] [--loss P] "
 		   "[--seed X] [--scenario crash|loss|pause|partition|slow]\n"
 		   "       [--period S] [--pause S] [--slow MS] [--updates S] "
-		   "[--json] [-v]\n");
+		   "[--runs R] [--json] [-v]\n");
 }
 
 int
@@ -725,6 +738,7 @@ main(int argc, char **argv)
 		{"pause", required_argument, NULL, 'P'},
 		{"slow", required_argument, NULL, 'w'},
 		{"updates", required_argument, NULL, 'u'},
+		{"runs", required_argument, NULL, 'r'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -733,6 +747,7 @@ main(int argc, char **argv)
 	int64_t n = 100, seconds = 600, v;
 	uint64_t seed = 1;
 	bool json = false, verbose = false;
+	int64_t runs = 1, r;
 	double hours;
 	int c;
 
@@ -800,6 +815,10 @@ main(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
+		case 'r':
+			if (util_parse_int64(optarg, 1, 10000, &runs) < 0)
+				goto bad;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -810,42 +829,65 @@ main(int argc, char **argv)
 	if (optind != argc)
 		goto bad;
 	s.n = (size_t)n;
-	s.rng.s = seed;
 	s.in = xcalloc(s.n, sizeof(*s.in));
 	s.knows = xcalloc(s.n, sizeof(*s.knows));
 	s.has = xcalloc(s.n, sizeof(*s.has));
-	run(&s, seconds);
+	for (r = 0; r < runs; r++) {
+		/* a fresh cluster per run; results accumulate */
+		size_t i;
+
+		for (i = 0; i < s.n; i++)
+			swim_free(s.in[i].sw);
+		memset(s.in, 0, s.n * sizeof(*s.in));
+		sim_heap_done(&s.heap);
+		s.rng.s = seed + (uint64_t)r;
+		s.now_us = 0;
+		s.partitioned = false;
+		s.trial_open = false;
+		s.upd_open = false;
+		s.heal_at = 0;
+		run(&s, seconds);
+	}
 	hours = s.inst_seconds / 3600.0;
 	if (json) {
-		printf("{\"instances\":%zu,\"seconds\":%lld,\"loss\":%.3f,"
-		       "\"scenario\":\"%s\",\"seed\":%llu,"
-		       "\"detect_p50\":%.2f,\"detect_p99\":%.2f,"
-		       "\"detect_trials\":%zu,\"rejoin_p50\":%.2f,"
-		       "\"heal_p50\":%.2f,\"update_p50\":%.3f,"
-		       "\"update_p99\":%.3f,\"updates\":%zu,"
-		       "\"false_deaths_per_hour\":%.3f,\"false_deaths\":%llu,"
-		       "\"slow_deaths\":%llu,\"pause_deaths\":%llu,"
-		       "\"censored\":%llu,\"suspicions\":%llu,"
-		       "\"refutations\":%llu,\"bytes_per_second\":%.0f}\n",
-		       s.n, (long long)seconds, s.loss, scenario_names[s.sc],
-		       (unsigned long long)seed, pct(&s.detect, 50),
-		       pct(&s.detect, 99), s.detect.n, pct(&s.rejoin, 50),
-		       pct(&s.heal, 50), pct(&s.update, 50),
-		       pct(&s.update, 99), s.update.n,
-		       hours > 0 ? (double)s.false_deaths / hours : 0.0,
+		printf("{\"instances\":%zu,\"seconds\":%lld,\"runs\":%lld,"
+		       "\"loss\":%.3f,\"scenario\":\"%s\",\"seed\":%llu,",
+		       s.n, (long long)seconds, (long long)runs, s.loss,
+		       scenario_names[s.sc], (unsigned long long)seed);
+		json_num("detect_p50", pct(&s.detect, 50), false);
+		json_num("detect_p99", pct(&s.detect, 99), false);
+		printf("\"detect_trials\":%zu,", s.detect.n);
+		json_num("rejoin_p50", pct(&s.rejoin, 50), false);
+		json_num("rejoin_p99", pct(&s.rejoin, 99), false);
+		json_num("heal_p50", pct(&s.heal, 50), false);
+		json_num("heal_p99", pct(&s.heal, 99), false);
+		json_num("update_p50", pct(&s.update, 50), false);
+		json_num("update_p99", pct(&s.update, 99), false);
+		printf("\"updates\":%zu,", s.update.n);
+		json_num("false_deaths_per_hour",
+			 hours > 0 ? (double)s.false_deaths / hours : 0.0, false);
+		printf("\"false_deaths\":%llu,\"slow_deaths\":%llu,"
+		       "\"pause_deaths\":%llu,\"censored\":%llu,"
+		       "\"suspicions\":%llu,\"refutations\":%llu,"
+		       "\"decode_errors\":%llu,",
 		       (unsigned long long)s.false_deaths,
 		       (unsigned long long)s.slow_deaths,
 		       (unsigned long long)s.pause_deaths,
 		       (unsigned long long)s.censored,
 		       (unsigned long long)s.suspicions,
 		       (unsigned long long)s.refutations,
-		       s.inst_seconds > 0 ? (double)s.bytes / s.inst_seconds
-					  : 0.0);
+		       (unsigned long long)s.decode_errors);
+		json_num("bytes_per_second",
+			 s.inst_seconds > 0 ? (double)s.bytes / s.inst_seconds
+					    : 0.0,
+			 true);
+		printf("}\n");
 	} else {
-		printf("scenario %s, %zu instances, %llds, loss %.0f%%, seed "
-		       "%llu\n",
+		printf("scenario %s, %zu instances, %llds x %lld runs, loss "
+		       "%.0f%%, seed %llu\n",
 		       scenario_names[s.sc], s.n, (long long)seconds,
-		       s.loss * 100, (unsigned long long)seed);
+		       (long long)runs, s.loss * 100,
+		       (unsigned long long)seed);
 		if (s.detect.n)
 			printf("  crash known by all     p50 %.2fs  p99 %.2fs  "
 			       "(%zu trials)\n",
