@@ -580,7 +580,12 @@ load_includes(struct ld *ld, unsigned file, const struct nodevec *inc)
 		if (pattern[0] != '/' && strcmp(dir, ".") != 0)
 			pattern = arena_printf(&ld->scratch, "%s/%s", dir,
 					       pattern);
+#ifdef FUZZING
+		/* the fuzzer must not read the machine's files */
+		r = GLOB_NOMATCH;
+#else
 		r = glob(pattern, GLOB_NOSORT, NULL, &g);
+#endif
 		if (r == GLOB_NOMATCH) {
 			if (!glob_magic(pattern))
 				error(ld, n, "cannot include '%s': %s",
@@ -609,7 +614,8 @@ read_file(const char *path, char **ret, size_t *ret_len, bool *too_big)
 	int fd;
 
 	*too_big = false;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO named by mistake must not hang a reload */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
@@ -617,9 +623,9 @@ read_file(const char *path, char **ret, size_t *ret_len, bool *too_big)
 		close(fd);
 		return (int)r;
 	}
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return -EISDIR;
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 	}
 	buf = xmalloc(RL_FILE_MAX + 2);
 	/* read one byte past the limit to detect oversize on any file type */
@@ -714,6 +720,8 @@ load_file(struct ld *ld, const char *path, const char *data, size_t len,
 	ld->visits = 0;
 	ld->visit_over = false;
 	walk_file(ld, file, root, parent < 0);
+	if (ld->visit_over)
+		ld->parse_failed = true; /* walked in part: no cross checks */
 	return 0;
 }
 
@@ -1504,6 +1512,26 @@ model_ref(struct ld *ld, const struct praw *p, const char *what)
 	return m;
 }
 
+/* Whether M comes first (in file order) among the models of its cycle. */
+static bool
+cycle_first(struct ld *ld, const struct model_raw *m)
+{
+	const struct model_raw *x = m;
+	size_t i, mi = 0, xi;
+
+	for (i = 0; i < ld->models.n; i++)
+		if (ld->models.v[i] == m)
+			mi = i;
+	for (;;) {
+		x = find_model(ld, x->p.reference);
+		if (x == m || x == NULL)
+			return true;
+		for (xi = 0; xi < ld->models.n; xi++)
+			if (ld->models.v[xi] == x && xi < mi)
+				return false;
+	}
+}
+
 /* Checks a model's chain once: at most 3 models, no cycle. */
 static void
 check_models(struct ld *ld)
@@ -1533,7 +1561,8 @@ check_models(struct ld *ld)
 				if (chain[j] == next)
 					break;
 			if (j < len) {
-				if (next == m)
+				/* once per cycle: from its first model */
+				if (next == m && cycle_first(ld, m))
 					error(ld, chain[len - 1]->p.pos[PF_REFERENCE],
 					      "model cycle: model '%s' refers "
 					      "back to '%s'",
@@ -1935,7 +1964,8 @@ build_application(struct ld *ld, struct araw *a, struct rl_application *app,
 			"are ignored with distribution ALL_INSTANCES");
 	resolve_idents(ld, &a->identifiers, true, a->name, 0,
 		       &app->identifiers);
-	if (a->nprogs == 0)
+	if (a->programs == NULL || (a->programs->type == Y_MAP &&
+				    a->programs->n == 0))
 		warning(ld, a->key, "application '%s' has no programs",
 			a->name);
 	progs = arena_alloc(&ld->r->a, (a->nprogs + 1) * sizeof(*progs));
@@ -2064,7 +2094,8 @@ compute_digest(struct ld *ld, struct praw ***effs)
 	canon_int(&c, cc->failure_strategy);
 	canon_int(&c, cc->load_source);
 
-	qsort(ld->aliases.v, ld->aliases.n, sizeof(void *), cmp_alias);
+	if (ld->aliases.n > 1)
+		qsort(ld->aliases.v, ld->aliases.n, sizeof(void *), cmp_alias);
 	canon_begin(&c, "aliases", ld->aliases.n);
 	for (i = 0; i < ld->aliases.n; i++) {
 		struct alias_raw *al = ld->aliases.v[i];
@@ -2074,7 +2105,8 @@ compute_digest(struct ld *ld, struct praw ***effs)
 		for (j = 0; j < al->items.n; j++)
 			canon_str(&c, al->items.v[j]->s);
 	}
-	qsort(ld->models.v, ld->models.n, sizeof(void *), cmp_model);
+	if (ld->models.n > 1)
+		qsort(ld->models.v, ld->models.n, sizeof(void *), cmp_model);
 	canon_begin(&c, "models", ld->models.n);
 	for (i = 0; i < ld->models.n; i++) {
 		struct model_raw *m = ld->models.v[i];
@@ -2092,7 +2124,8 @@ compute_digest(struct ld *ld, struct praw ***effs)
 			pairs[i].a = apps[i];
 			pairs[i].e = effs[i];
 		}
-		qsort(pairs, ld->apps.n, sizeof(*pairs), cmp_araw);
+		if (ld->apps.n > 1)
+			qsort(pairs, ld->apps.n, sizeof(*pairs), cmp_araw);
 		for (i = 0; i < ld->apps.n; i++) {
 			apps[i] = pairs[i].a;
 			sorted_effs[i] = pairs[i].e;
@@ -2111,7 +2144,8 @@ compute_digest(struct ld *ld, struct praw ***effs)
 			pe[j].name = a->progs[j]->name;
 			pe[j].e = sorted_effs[i][j];
 		}
-		qsort(pe, n, sizeof(*pe), cmp_named);
+		if (n > 1)
+			qsort(pe, n, sizeof(*pe), cmp_named);
 		canon_begin(&c, "programs", n);
 		for (j = 0; j < n; j++) {
 			canon_str(&c, pe[j].name);
@@ -2150,7 +2184,8 @@ resolve(struct ld *ld)
 		r->napps++;
 	}
 	index_processes(ld);
-	compute_digest(ld, effs);
+	if (ld->diags->errors == 0)
+		compute_digest(ld, effs);
 	free(effs);
 }
 
