@@ -1922,8 +1922,7 @@ build_program(struct ld *ld, struct praw *e, struct rl_program *prog,
 /* ------------------------------------------------------------ applications */
 
 static void
-build_application(struct ld *ld, struct araw *a, struct rl_application *app,
-		  struct praw **effs)
+build_application(struct ld *ld, struct araw *a, struct rl_application *app)
 {
 	struct rl_program *progs;
 	struct prog_ext *pe;
@@ -1952,12 +1951,6 @@ build_application(struct ld *ld, struct araw *a, struct rl_application *app,
 			: RL_RUNNING_CONTINUE;
 	app->operational_status = arena_strdup(&ld->r->a,
 					       a->operational_status);
-	/* keep the digest's view of the application complete */
-	a->distribution = (int)app->distribution;
-	a->stop_sequence = app->stop_sequence;
-	a->starting_strategy = (int)app->starting_strategy;
-	a->starting_failure = (int)app->starting_failure_strategy;
-	a->running_failure = (int)app->running_failure_strategy;
 	if (SET(a, AF_IDENTIFIERS) &&
 	    app->distribution == RL_DIST_ALL_INSTANCES)
 		warning(ld, a->pos[AF_IDENTIFIERS], "application identifiers "
@@ -1972,7 +1965,6 @@ build_application(struct ld *ld, struct araw *a, struct rl_application *app,
 	app->programs = progs;
 	for (i = 0; i < a->nprogs; i++) {
 		pe = (struct prog_ext *)a->progs[i];
-		effs[i] = NULL;
 		if (pe->broken)
 			continue;
 		e = arena_alloc(&ld->scratch, sizeof(*e));
@@ -1985,7 +1977,6 @@ build_application(struct ld *ld, struct araw *a, struct rl_application *app,
 			continue;
 		build_program(ld, e, &progs[app->nprograms], app);
 		app->nprograms++;
-		effs[i] = e;
 	}
 }
 
@@ -2049,16 +2040,11 @@ cmp_araw(const void *a, const void *b)
 		      (*(struct araw *const *)b)->name);
 }
 
-struct named_eff {
-	const char *name;
-	const struct praw *e;
-};
-
 static int
-cmp_named(const void *a, const void *b)
+cmp_praw(const void *a, const void *b)
 {
-	return strcmp(((const struct named_eff *)a)->name,
-		      ((const struct named_eff *)b)->name);
+	return strcmp((*(struct praw *const *)a)->name,
+		      (*(struct praw *const *)b)->name);
 }
 
 static int
@@ -2075,16 +2061,17 @@ cmp_alias(const void *a, const void *b)
 		      (*(struct alias_raw *const *)b)->name);
 }
 
+/* What was written, typed: models, aliases and references are hashed
+ * as such, so the keys a program takes from a model need not be hashed
+ * again with the program.  Called once the load is valid; it sorts the
+ * loader's lists in place. */
 static void
-compute_digest(struct ld *ld, struct praw ***effs)
+compute_digest(struct ld *ld)
 {
 	const struct rl_cluster_conf *cc = &ld->r->cluster;
-	struct araw **apps = (struct araw **)ld->apps.v;
-	struct praw ***sorted_effs;
-	struct named_eff *pe;
 	struct canon c;
 	uint8_t d[32];
-	size_t i, j, n;
+	size_t i, j;
 
 	canon_init(&c);
 	canon_str(&c, "supvisors-sched rules 1");
@@ -2114,48 +2101,23 @@ compute_digest(struct ld *ld, struct praw ***effs)
 		canon_str(&c, m->p.name);
 		canon_fields(&c, &schema_program, &m->p, true);
 	}
-	/* applications by name; effs is indexed like ld->apps */
-	sorted_effs = xreallocarray(NULL, ld->apps.n + 1, sizeof(*sorted_effs));
-	{
-		struct { struct araw *a; struct praw **e; } *pairs;
-
-		pairs = xreallocarray(NULL, ld->apps.n + 1, sizeof(*pairs));
-		for (i = 0; i < ld->apps.n; i++) {
-			pairs[i].a = apps[i];
-			pairs[i].e = effs[i];
-		}
-		if (ld->apps.n > 1)
-			qsort(pairs, ld->apps.n, sizeof(*pairs), cmp_araw);
-		for (i = 0; i < ld->apps.n; i++) {
-			apps[i] = pairs[i].a;
-			sorted_effs[i] = pairs[i].e;
-		}
-		free(pairs);
-	}
+	if (ld->apps.n > 1)
+		qsort(ld->apps.v, ld->apps.n, sizeof(void *), cmp_araw);
 	canon_begin(&c, "applications", ld->apps.n);
 	for (i = 0; i < ld->apps.n; i++) {
-		struct araw *a = apps[i];
+		struct araw *a = ld->apps.v[i];
 
 		canon_str(&c, a->name);
-		canon_fields(&c, &schema_application, a, false);
-		n = a->nprogs;
-		pe = xreallocarray(NULL, n + 1, sizeof(*pe));
-		for (j = 0; j < n; j++) {
-			pe[j].name = a->progs[j]->name;
-			pe[j].e = sorted_effs[i][j];
+		canon_fields(&c, &schema_application, a, true);
+		if (a->nprogs > 1)
+			qsort(a->progs, a->nprogs, sizeof(*a->progs),
+			      cmp_praw);
+		canon_begin(&c, "programs", a->nprogs);
+		for (j = 0; j < a->nprogs; j++) {
+			canon_str(&c, a->progs[j]->name);
+			canon_fields(&c, &schema_program, a->progs[j], true);
 		}
-		if (n > 1)
-			qsort(pe, n, sizeof(*pe), cmp_named);
-		canon_begin(&c, "programs", n);
-		for (j = 0; j < n; j++) {
-			canon_str(&c, pe[j].name);
-			if (pe[j].e != NULL)
-				canon_fields(&c, &schema_program, pe[j].e,
-					     false);
-		}
-		free(pe);
 	}
-	free(sorted_effs);
 	canon_final(&c, d);
 	digest_hex(d, ld->r->digest);
 }
@@ -2166,7 +2128,6 @@ static void
 resolve(struct ld *ld)
 {
 	struct rules *r = ld->r;
-	struct praw ***effs;
 	size_t i;
 
 	resolve_instance(ld);
@@ -2174,19 +2135,11 @@ resolve(struct ld *ld)
 	resolve_aliases(ld);
 	check_models(ld);
 	r->apps = arena_alloc(&r->a, (ld->apps.n + 1) * sizeof(*r->apps));
-	effs = xcalloc(ld->apps.n + 1, sizeof(*effs));
-	for (i = 0; i < ld->apps.n; i++) {
-		struct araw *a = ld->apps.v[i];
-
-		effs[i] = arena_alloc(&ld->scratch,
-				      (a->nprogs + 1) * sizeof(**effs));
-		build_application(ld, a, &r->apps[r->napps], effs[i]);
-		r->napps++;
-	}
+	for (i = 0; i < ld->apps.n; i++)
+		build_application(ld, ld->apps.v[i], &r->apps[r->napps++]);
 	index_processes(ld);
 	if (ld->diags->errors == 0)
-		compute_digest(ld, effs);
-	free(effs);
+		compute_digest(ld);
 }
 
 static char *

@@ -1048,7 +1048,6 @@ test_digest(void)
 		"        reference: m\n"
 		"        command: [/bin/a, b]\n"
 		"    start_sequence: 1\n"
-		"    stop_sequence: 1\n"
 		"models:\n"
 		"  m: {startsecs: 2, expected_loading: 5}\n"
 		"aliases:\n"
@@ -1066,6 +1065,8 @@ test_digest(void)
 		"[0, 1]", "[0, 2]",
 		"identifiers: [al]", "identifiers: ['*']",
 		"start_sequence: 1", "start_sequence: 2",
+		/* what is written is hashed, even a default */
+		"start_sequence: 1", "start_sequence: 1\n    stop_sequence: 1",
 		"stopwaitsecs: 10s", "stopwaitsecs: 11s",
 		"{q: {command: /bin/q}}", "{q: {command: /bin/q, numprocs_start: 1}}",
 		"LESS_LOADED", "MOST_LOADED",
