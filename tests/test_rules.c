@@ -782,7 +782,7 @@ test_includes(void)
 	/* a model and an alias from includes, %(here)s of the include */
 	ASSERT_INT_EQ(rules_find_program(r, "main_app", "p")->expected_loading,
 		      33);
-	snprintf(want, sizeof(wantbuf), "%s", test_fixture("rules/inc/conf.d"));
+	snprintf(want, sizeof(wantbuf), "%s", test_fixture("rules/inc/parts"));
 	ASSERT_STR_EQ(rules_find_process(r, "b_app:q")->argv[1], want);
 	r = rules_free(r);
 	rl_diags_done(&d);
