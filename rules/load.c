@@ -93,6 +93,7 @@ struct ld {
 	struct strmap inst_map; /* name -> struct rl_instance * (or marker) */
 	struct strmap tag_map;  /* tag -> tag */
 	const char *instance_name;
+	size_t nprocesses; /* built so far, against RL_PROCESSES_MAX */
 };
 
 static void
@@ -1975,6 +1976,15 @@ build_application(struct ld *ld, struct araw *a, struct rl_application *app)
 		program_defaults(e, app);
 		if (!check_program(ld, e, app))
 			continue;
+		/* numprocs multiplies: bound the memory a file can claim */
+		if (ld->nprocesses + (size_t)e->numprocs > RL_PROCESSES_MAX) {
+			error(ld, e->pos[PF_NUMPROCS] ? e->pos[PF_NUMPROCS]
+						      : e->key,
+			      "more than %d processes in all",
+			      RL_PROCESSES_MAX);
+			continue;
+		}
+		ld->nprocesses += (size_t)e->numprocs;
 		build_program(ld, e, &progs[app->nprograms], app);
 		app->nprograms++;
 	}

@@ -903,6 +903,19 @@ test_limits(void)
 	ASSERT_INT_EQ(rc, -EINVAL);
 	ASSERT_STR_EQ(diag_text, "2:199997: error: more than 100000 nodes in "
 				 "one file\n");
+
+	/* numprocs multiplies: 100 000 processes in all */
+	strbuf_reset(&sb);
+	strbuf_adds(&sb, HDR "x-p: &p {command: x, numprocs: 9000, "
+			 "process_name: \"%(program_name)s%(process_num)d\"}\n"
+			 "applications:\n  a:\n    programs:\n");
+	for (i = 0; i < 12; i++)
+		strbuf_addf(&sb, "      p%d: *p\n", i);
+	rc = load(strbuf_str(&sb), &r);
+	ASSERT_INT_EQ(rc, -EINVAL);
+	ASSERT_STR_EQ(diag_text, "2:32: error: more than 100000 processes in "
+				 "all\n");
+
 	strbuf_done(&sb);
 
 	/* 4 MiB, from memory and from a file */
