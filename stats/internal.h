@@ -1,0 +1,187 @@
+/*
+ * internal: the sampler's records, shared by sampler.c (which fills them)
+ * and json.c (which reads them).  Not for use outside stats/.
+ *
+ * A series is one statistic: either a gauge (a value per sample: RSS,
+ * memory %) or a ratio of two monotonic counters the sampler accumulates
+ * itself (CPU ticks over seconds, busy ticks over all ticks, bytes over
+ * seconds), so that a counter reset, a vanished descendant or a closed
+ * socket never makes a rate negative.  Each configured period keeps its
+ * own reference point and history.
+ */
+#ifndef STATS_INTERNAL_H
+#define STATS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "stats/map.h"
+#include "stats/net.h"
+#include "stats/procfs.h"
+#include "stats/stats.h"
+#include "stats/window.h"
+
+enum series_kind {
+	SERIES_GAUGE,
+	SERIES_RATIO,
+};
+
+struct series {
+	enum series_kind kind;
+	double scale; /* ratio points are scale * dnum / dden */
+	double num, den;
+	double inst;   /* the latest sample's value */
+	bool has_inst;
+	struct {
+		double num, den;
+		bool set;
+	} ref[STATS_PERIODS_MAX];
+	struct stats_window win[STATS_PERIODS_MAX];
+};
+
+struct node_cpu {
+	bool present;
+	bool has_prev;
+	struct procfs_cpu_times prev;
+	struct series s;
+};
+
+struct node_iface {
+	int ifindex;
+	char name[64];
+	uint64_t gen;
+	uint64_t rx, tx;
+	struct series srx, stx;
+};
+
+struct node_disk {
+	char name[32];
+	uint64_t gen;
+	uint64_t rd, wr; /* sectors */
+	struct series srd, swr;
+};
+
+enum { PSI_CPU, PSI_MEMORY, PSI_IO, PSI_MAX };
+
+struct node {
+	int stat_fd, meminfo_fd, loadavg_fd, diskstats_fd, psi_fd[PSI_MAX];
+	bool has_prev;
+	struct procfs_cpu_times prev;
+	struct series cpu, mem;
+	struct node_cpu *cpus; /* indexed by the N of cpuN */
+	size_t ncpus;
+	struct procfs_cpu *tmp; /* parse buffer */
+	size_t tmpcap;
+	bool has_meminfo, has_load;
+	struct procfs_meminfo meminfo;
+	struct procfs_loadavg load;
+	bool has_psi[PSI_MAX];
+	struct procfs_psi psi[PSI_MAX];
+	struct node_iface *ifaces;
+	size_t nifaces;
+	struct node_disk *disks;
+	size_t ndisks;
+	/* capacity, refreshed every STATS_CAPACITY_NS */
+	int64_t capacity_ns;
+	bool has_capacity;
+	unsigned online;
+	double quota_cores; /* 0 = none */
+	uint64_t mem_limit; /* 0 = none */
+};
+
+struct proc;
+
+struct member {
+	pid_t pid;
+	int dirfd, statfd, childfd, iofd;
+	bool io_denied;
+	bool has_prev;
+	bool fresh; /* opened during the current walk */
+	bool dead;  /* its stat could not be read: gone */
+	uint32_t uid;
+	uint64_t visit; /* walk generation that reached it */
+	uint64_t cpu, rd, wr;
+	uint64_t threads, rss_pages;
+	struct proc *owner;
+};
+
+struct proc {
+	char *namespec;
+	size_t applen; /* namespec[0..applen) is the application */
+	pid_t pid;
+	bool alive;
+	bool has_prev;
+	bool io_readable;
+	uint64_t gen;
+	struct member **members; /* [0] is the root, when alive */
+	size_t nmembers, capmembers;
+	uint64_t threads, rss;
+	double tcp_rx, tcp_tx; /* bytes credited since the last sample */
+	struct series cpu, mem, rss_s, threads_s, rd, wr, trx, ttx;
+};
+
+struct app {
+	char *name;
+	uint64_t gen;
+	unsigned nprocs;
+	struct series cpu, mem, rss;
+	double acc_cpu, acc_mem, acc_rss; /* sums while integrating */
+	bool acc_any;
+};
+
+struct sock_state {
+	uint64_t gen;
+	uint64_t acked, received; /* last credited */
+};
+
+struct inode_owner {
+	uint64_t gen;
+	struct proc *owner; /* NULL: seen by a fd scan, not ours */
+};
+
+struct stats_sampler {
+	struct stats_config conf;
+	unsigned flags;
+	int procfd, sysfd;
+	double clk_tck;
+	uint64_t page_size;
+	bool has_last;
+	int64_t last_ns;
+	int64_t ref_ns[STATS_PERIODS_MAX];
+	bool started[STATS_PERIODS_MAX];
+	uint64_t gen;
+	struct node node;
+	struct proc **procs;
+	size_t nprocs, capprocs;
+	struct stats_map procs_by_name;
+	struct stats_map members_by_pid;
+	struct app **apps;
+	size_t napps, capapps;
+	struct stats_map apps_by_name;
+	struct stats_links *links;
+	struct stats_tcp *tcp;
+	struct stats_map socks;  /* cookie -> struct sock_state */
+	struct stats_map inodes; /* inode -> struct inode_owner */
+	bool tcp_dumped;
+	int64_t fd_scan_ns;
+	bool fd_scanned;
+	uint32_t uids[8];
+	size_t nuids;
+	struct stats_tcp_sock *dump;
+	size_t ndump, capdump;
+	struct procfs_buf buf;
+	pid_t *pids;
+	size_t pidcap;
+	struct member **walk;
+	size_t capwalk;
+};
+
+/* json.c reads values through these (sampler.c) */
+bool series_value(const struct series *s, int period, double *ret);
+void series_figures(const struct series *s, int period,
+		    struct stats_figures *ret);
+double sampler_cores(const struct stats_sampler *s);
+uint64_t sampler_mem_capacity(const struct stats_sampler *s);
+
+#endif

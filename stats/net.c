@@ -1,0 +1,189 @@
+/*
+ * net: rtnetlink link counters (libnl-route) and a sock_diag TCP dump
+ * (libnl-3 core).  See net.h.  The answers are parsed in tcpdiag.c, which
+ * needs the kernel's <linux/tcp.h>: libnl's headers pull in glibc's
+ * <netinet/tcp.h>, whose struct tcp_info clashes with it.
+ */
+#include "stats/net.h"
+
+#include <errno.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/util.h"
+
+struct stats_links {
+	struct nl_sock *sk;
+	struct nl_cache *cache;
+};
+
+struct stats_tcp {
+	struct nl_sock *sk;
+	void (*fn)(const struct stats_tcp_sock *s, void *ctx);
+	void *ctx;
+};
+
+/* libnl returns its own NLE_* codes; the house rule is -errno. */
+static int
+nl_errno(int nle)
+{
+	switch (nle < 0 ? -nle : nle) {
+	case NLE_NOMEM: return -ENOMEM;
+	case NLE_PERM: case NLE_NOACCESS: return -EPERM;
+	case NLE_AGAIN: return -EAGAIN;
+	case NLE_INTR: case NLE_DUMP_INTR: return -EINTR;
+	case NLE_OPNOTSUPP: case NLE_MSGTYPE_NOSUPPORT:
+	case NLE_PROTO_MISMATCH: return -EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT: return -EAFNOSUPPORT;
+	case NLE_INVAL: return -EINVAL;
+	default: return -EIO;
+	}
+}
+
+int
+stats_links_open(struct stats_links **ret)
+{
+	struct stats_links *l = xcalloc(1, sizeof(*l));
+	int r;
+
+	if ((l->sk = nl_socket_alloc()) == NULL) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if ((r = nl_connect(l->sk, NETLINK_ROUTE)) < 0 ||
+	    (r = rtnl_link_alloc_cache(l->sk, AF_UNSPEC, &l->cache)) < 0) {
+		r = nl_errno(r);
+		goto fail;
+	}
+	*ret = l;
+	return 0;
+fail:
+	stats_links_free(l);
+	return r;
+}
+
+struct stats_links *
+stats_links_free(struct stats_links *l)
+{
+	if (l == NULL)
+		return NULL;
+	if (l->cache != NULL)
+		nl_cache_free(l->cache);
+	if (l->sk != NULL)
+		nl_socket_free(l->sk);
+	free(l);
+	return NULL;
+}
+
+int
+stats_links_read(struct stats_links *l,
+		 void (*fn)(const struct stats_link *link, void *ctx), void *ctx)
+{
+	struct nl_object *o;
+	int r;
+
+	if ((r = nl_cache_refill(l->sk, l->cache)) < 0)
+		return nl_errno(r);
+	for (o = nl_cache_get_first(l->cache); o != NULL;
+	     o = nl_cache_get_next(o)) {
+		struct rtnl_link *link = (struct rtnl_link *)o;
+		const char *name = rtnl_link_get_name(link);
+		struct stats_link s = {
+			.ifindex = rtnl_link_get_ifindex(link),
+			.name = name ? name : "",
+			.up = (rtnl_link_get_flags(link) & IFF_UP) != 0,
+			.rx_bytes = rtnl_link_get_stat(link, RTNL_LINK_RX_BYTES),
+			.tx_bytes = rtnl_link_get_stat(link, RTNL_LINK_TX_BYTES),
+		};
+		fn(&s, ctx);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ TCP */
+
+static int
+on_tcp_msg(struct nl_msg *m, void *arg)
+{
+	struct stats_tcp *t = arg;
+	struct nlmsghdr *h = nlmsg_hdr(m);
+	struct stats_tcp_sock s;
+
+	if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+	    stats_tcp_parse(nlmsg_data(h), (size_t)nlmsg_datalen(h), &s) == 0)
+		t->fn(&s, t->ctx);
+	return NL_OK;
+}
+
+int
+stats_tcp_open(struct stats_tcp **ret)
+{
+	struct stats_tcp *t = xcalloc(1, sizeof(*t));
+	int r;
+
+	if ((t->sk = nl_socket_alloc()) == NULL) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	/* a dump is answered by NLMSG_DONE, never by an ACK to wait for */
+	nl_socket_disable_auto_ack(t->sk);
+	if ((r = nl_connect(t->sk, NETLINK_SOCK_DIAG)) < 0) {
+		r = nl_errno(r);
+		goto fail;
+	}
+	/* thousands of sockets arrive in one burst */
+	nl_socket_set_buffer_size(t->sk, 1 << 20, 0);
+	nl_socket_modify_cb(t->sk, NL_CB_VALID, NL_CB_CUSTOM, on_tcp_msg, t);
+	*ret = t;
+	return 0;
+fail:
+	stats_tcp_free(t);
+	return r;
+}
+
+struct stats_tcp *
+stats_tcp_free(struct stats_tcp *t)
+{
+	if (t == NULL)
+		return NULL;
+	if (t->sk != NULL)
+		nl_socket_free(t->sk);
+	free(t);
+	return NULL;
+}
+
+int
+stats_tcp_dump(struct stats_tcp *t,
+	       void (*fn)(const struct stats_tcp_sock *s, void *ctx), void *ctx)
+{
+	static const int families[] = {AF_INET, AF_INET6};
+	size_t i;
+	int r;
+
+	t->fn = fn;
+	t->ctx = ctx;
+	for (i = 0; i < ARRAY_SIZE(families); i++) {
+		struct inet_diag_req_v2 req = {
+			.sdiag_family = (uint8_t)families[i],
+			.sdiag_protocol = IPPROTO_TCP,
+			.idiag_ext = 1 << (INET_DIAG_INFO - 1),
+			.idiag_states = ~((1u << TCP_LISTEN) |
+					  (1u << TCP_TIME_WAIT)),
+		};
+
+		r = nl_send_simple(t->sk, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP,
+				   &req, sizeof(req));
+		if (r < 0)
+			return nl_errno(r);
+		if ((r = nl_recvmsgs_default(t->sk)) < 0)
+			return nl_errno(r);
+	}
+	return 0;
+}

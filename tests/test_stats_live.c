@@ -1,0 +1,280 @@
+/*
+ * stats, live: the sampler over the real /proc and netlink with real
+ * children (build/tests/helpers/stats_child).  These check correctness,
+ * not timing: CPU is compared with the kernel's own nanosecond CPU clock
+ * of the same processes over the same interval, in a generous band,
+ * because this machine is shared and a busy loop may get half a core.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stats/stats.h"
+#include "tests/lib/testlib.h"
+
+#define TCP_PORT 17501
+
+struct child {
+	pid_t pid;
+	int in, out; /* its stdin (ours to write), its stdout */
+};
+
+static struct child
+spawn(const char *a1, const char *a2, const char *a3)
+{
+	struct child c = {-1, -1, -1};
+	char path[4096];
+	int pin[2], pout[2];
+
+	snprintf(path, sizeof(path), "%s/tests/helpers/stats_child",
+		 test_build_dir());
+	if (pipe(pin) < 0 || pipe(pout) < 0)
+		return c;
+	c.pid = fork();
+	if (c.pid == 0) {
+		dup2(pin[0], 0);
+		dup2(pout[1], 1);
+		close(pin[1]);
+		close(pout[0]);
+		setpgid(0, 0);
+		execl(path, "stats_child", a1, a2, a3, (char *)NULL);
+		_exit(127);
+	}
+	close(pin[0]);
+	close(pout[1]);
+	c.in = pin[1];
+	c.out = pout[0];
+	return c;
+}
+
+static char
+expect(struct child *c)
+{
+	char ch = 0;
+
+	if (read(c->out, &ch, 1) != 1)
+		ch = 0;
+	return ch;
+}
+
+static void
+reap(struct child *c)
+{
+	if (c->pid > 0) {
+		kill(-c->pid, SIGKILL);
+		kill(c->pid, SIGKILL);
+		waitpid(c->pid, NULL, 0);
+	}
+	close(c->in);
+	close(c->out);
+	c->pid = -1;
+}
+
+static struct stats_sampler *
+open_live(bool irix)
+{
+	struct stats_config conf = {
+		.enabled = STATS_HOST | STATS_PROCESS,
+		.collecting_period_ms = 500,
+		.nperiods = 1,
+		.periods_ms = {500},
+		.history = 10,
+		.irix_mode = irix,
+	};
+	struct stats_sampler *s = NULL;
+
+	ASSERT_INT_EQ(stats_sampler_open(&conf, "/proc", "/sys", 0, &s), 0);
+	return s;
+}
+
+static int64_t
+cpu_clock_ns(pid_t pid)
+{
+	clockid_t cid;
+	struct timespec ts;
+
+	if (clock_getcpuclockid(pid, &cid) != 0 ||
+	    clock_gettime(cid, &ts) != 0)
+		return -1;
+	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+
+	/* measuring needs time to pass; nothing here waits for an event */
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void
+test_busy_descendant(void)
+{
+	struct child c = spawn("tree", NULL, NULL);
+	struct stats_sampler *s = open_live(true);
+	struct stats_proc_summary ps;
+	struct stats_target t = {"load:tree", c.pid};
+	pid_t grandchild;
+	int64_t t0, t1, c0, c1;
+	char buf[64] = "";
+	FILE *f;
+	double ref;
+
+	ASSERT_INT_EQ(expect(&c), 'R');
+	/* the spinner is the helper's child: only the tree walk finds it */
+	snprintf(buf, sizeof(buf), "/proc/%d/task/%d/children", c.pid, c.pid);
+	f = fopen(buf, "r");
+	ASSERT_NOT_NULL(f);
+	ASSERT_INT_EQ(fscanf(f, "%d", &grandchild), 1);
+	fclose(f);
+	t0 = util_now_ns();
+	c0 = cpu_clock_ns(grandchild) + cpu_clock_ns(c.pid);
+	ASSERT_INT_EQ(stats_sampler_sample(s, t0, &t, 1), 1);
+	pause_ms(3000);
+	t1 = util_now_ns();
+	c1 = cpu_clock_ns(grandchild) + cpu_clock_ns(c.pid);
+	ASSERT_INT_EQ(stats_sampler_sample(s, t1, &t, 1), 1);
+	ASSERT_INT_EQ(stats_sampler_process(s, "load:tree", STATS_LAST_SAMPLE,
+					    &ps), 0);
+	ref = 100.0 * (double)(c1 - c0) / (double)(t1 - t0);
+	printf("\n  busy grandchild: ours %.2f %%, CPU clock %.2f %%\n",
+	       ps.cpu_percent, ref);
+	ASSERT_TRUE(ps.valid);
+	ASSERT_INT_EQ(ps.processes, 2);
+	/* near one core if the machine lets it; always near the clock */
+	ASSERT_TRUE(ps.cpu_percent > 20 && ps.cpu_percent < 110);
+	ASSERT_TRUE(fabs(ps.cpu_percent - ref) < 5);
+
+	/* the supervised process vanishes: normal, not an error */
+	reap(&c);
+	ASSERT_INT_EQ(stats_sampler_sample(s, t1 + NSEC_PER_SEC, &t, 1), 1);
+	ASSERT_INT_EQ(stats_sampler_process(s, "load:tree", STATS_LAST_SAMPLE,
+					    &ps), 0);
+	ASSERT_FALSE(ps.valid);
+	ASSERT_INT_EQ(ps.processes, 0);
+	stats_sampler_free(s);
+}
+
+static void
+test_rss(void)
+{
+	struct child c = spawn("alloc", "200", NULL);
+	struct stats_sampler *s = open_live(true);
+	struct stats_proc_summary ps;
+	struct stats_target t = {"load:alloc", c.pid};
+
+	ASSERT_INT_EQ(expect(&c), 'R');
+	ASSERT_INT_EQ(stats_sampler_sample(s, util_now_ns(), &t, 1), 1);
+	ASSERT_INT_EQ(stats_sampler_process(s, "load:alloc", STATS_LAST_SAMPLE,
+					    &ps), 0);
+	printf("\n  alloc 200 MiB: rss %llu bytes, %.2f %% of memory\n",
+	       (unsigned long long)ps.rss_bytes, ps.mem_percent);
+	ASSERT_TRUE(ps.rss_bytes >= 200ull << 20);
+	ASSERT_TRUE(ps.rss_bytes < 260ull << 20);
+	ASSERT_TRUE(ps.mem_percent > 0);
+	ASSERT_INT_EQ(ps.threads, 1);
+	reap(&c);
+	stats_sampler_free(s);
+}
+
+static void
+test_tcp(void)
+{
+	const long bytes = 3 << 20;
+	char port[16], nbytes[32];
+	struct child c;
+	struct stats_sampler *s = open_live(true);
+	struct stats_target t;
+	int64_t t0, t1;
+	char *out;
+	cJSON *j;
+	const cJSON *p;
+	double rx, tx, dt;
+
+	snprintf(port, sizeof(port), "%d", TCP_PORT);
+	snprintf(nbytes, sizeof(nbytes), "%ld", bytes);
+	c = spawn("tcp", port, nbytes);
+	t = (struct stats_target){"net:talker", c.pid};
+	if (expect(&c) != 'R') {
+		reap(&c);
+		stats_sampler_free(s);
+		CU_FAIL("tcp helper could not connect on its port");
+		return;
+	}
+	t0 = util_now_ns();
+	ASSERT_INT_EQ(stats_sampler_sample(s, t0, &t, 1), 1);
+	ASSERT_INT_EQ(write(c.in, "G", 1), 1);
+	ASSERT_INT_EQ(expect(&c), 'D');
+	t1 = MAX(util_now_ns(), t0 + NSEC_PER_SEC / 2);
+	ASSERT_INT_EQ(stats_sampler_sample(s, t1, &t, 1), 1);
+	out = stats_json_render(s, "n1", STATS_PROCESS, STATS_LAST_SAMPLE,
+				NULL);
+	j = cJSON_Parse(out);
+	p = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "processes"), 0);
+	ASSERT_NOT_NULL(p);
+	dt = (double)(t1 - t0) / NSEC_PER_SEC;
+	rx = cJSON_GetObjectItem(p, "tcp_rx_bytes_per_s")->valuedouble * dt;
+	tx = cJSON_GetObjectItem(p, "tcp_tx_bytes_per_s")->valuedouble * dt;
+	printf("\n  tcp: %ld bytes each way; measured rx %.0f tx %.0f\n",
+	       bytes, rx, tx);
+	/* both ends are the same process: it received and sent BYTES */
+	ASSERT_TRUE(fabs(rx - bytes) < bytes * 0.01 + 16);
+	ASSERT_TRUE(fabs(tx - bytes) < bytes * 0.01 + 16);
+	cJSON_Delete(j);
+	free(out);
+	reap(&c);
+	stats_sampler_free(s);
+}
+
+static void
+test_node_live(void)
+{
+	struct stats_sampler *s = open_live(false);
+	struct stats_node_summary n;
+	char *out;
+	cJSON *j, *inst;
+	int64_t t0 = util_now_ns();
+
+	ASSERT_INT_EQ(stats_sampler_sample(s, t0, NULL, 0), 1);
+	pause_ms(600);
+	ASSERT_INT_EQ(stats_sampler_sample(s, util_now_ns(), NULL, 0), 1);
+	ASSERT_INT_EQ(stats_sampler_node(s, 0, &n), 0);
+	ASSERT_TRUE(n.valid);
+	ASSERT_TRUE(n.cpu_percent >= 0 && n.cpu_percent <= 100);
+	ASSERT_TRUE(n.mem_percent > 0 && n.mem_percent < 100);
+	ASSERT_TRUE(n.cpu_capacity >= 1);
+	out = stats_json_render(s, "n1", STATS_HOST, 0, NULL);
+	j = cJSON_Parse(out);
+	inst = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "instances"), 0);
+	ASSERT_NOT_NULL(inst);
+	/* lo is always up */
+	ASSERT_TRUE(cJSON_GetArraySize(cJSON_GetObjectItem(inst, "net")) >= 1);
+	ASSERT_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(inst,
+							    "cpu_per_core")),
+		      sysconf(_SC_NPROCESSORS_ONLN));
+	cJSON_Delete(j);
+	free(out);
+	stats_sampler_free(s);
+}
+
+static const struct test_case cases[] = {
+	{"node sample", test_node_live},
+	{"busy descendant", test_busy_descendant},
+	{"rss of 200 MiB", test_rss},
+	{"tcp bytes on loopback", test_tcp},
+};
+
+int
+main(int argc, char **argv)
+{
+	return test_main(argc, argv, "stats_live", cases, ARRAY_SIZE(cases));
+}
