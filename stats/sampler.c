@@ -1035,7 +1035,8 @@ proc_sample(struct stats_sampler *s, struct proc *p, double dt)
 		p->members = xreallocarray(p->members, nwalk,
 					   sizeof(*p->members));
 	}
-	memcpy(p->members, s->walk, nwalk * sizeof(*p->members));
+	if (nwalk > 0)
+		memcpy(p->members, s->walk, nwalk * sizeof(*p->members));
 	p->nmembers = nwalk;
 	p->alive = p->nmembers > 0 && p->members[0]->pid == p->pid;
 	if (!p->alive) {
