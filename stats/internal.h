@@ -94,7 +94,7 @@ struct proc;
 
 struct member {
 	pid_t pid;
-	int dirfd, statfd, childfd, iofd;
+	int statfd, childfd, iofd; /* -1 when absent */
 	bool io_denied;
 	bool has_prev;
 	bool fresh; /* opened during the current walk */

@@ -611,9 +611,17 @@ member_free(struct stats_sampler *s, struct member *m)
 		close(m->childfd);
 	if (m->statfd >= 0)
 		close(m->statfd);
-	if (m->dirfd >= 0)
-		close(m->dirfd);
 	free(m);
+}
+
+/* Opens /proc/PID/NAME... relative to the sampler's /proc. */
+static int
+open_pid_file(struct stats_sampler *s, pid_t pid, const char *name, int flags)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "%d/%s", (int)pid, name);
+	return openat(s->procfd, path, flags | O_RDONLY | O_CLOEXEC);
 }
 
 static struct member *
@@ -621,21 +629,31 @@ member_open(struct stats_sampler *s, struct proc *p, pid_t pid)
 {
 	struct member *m;
 	struct stat st;
-	char name[16];
+	char name[48];
 	int dirfd;
 
 	snprintf(name, sizeof(name), "%d", (int)pid);
-	/* the directory fd is the identity: once the process is gone, every
-	 * openat and pread through it fails, even if the pid is reused */
 	dirfd = openat(s->procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return NULL;
 	m = xcalloc(1, sizeof(*m));
-	*m = (struct member){.pid = pid, .dirfd = dirfd, .statfd = -1,
-			     .childfd = -1, .iofd = -1, .owner = p};
+	*m = (struct member){.pid = pid, .statfd = -1, .childfd = -1,
+			     .iofd = -1, .owner = p};
 	if (fstat(dirfd, &st) == 0)
 		m->uid = (uint32_t)st.st_uid;
+	/* the held files are the identity: once the process is gone every
+	 * pread on them fails with ESRCH, even if the pid is reused; the
+	 * directory itself is not kept, to stay at three fds per process
+	 * (5000 processes fit under a 20000 fd limit) */
 	m->statfd = openat(dirfd, "stat", O_RDONLY | O_CLOEXEC);
+	snprintf(name, sizeof(name), "task/%d/children", (int)pid);
+	m->childfd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	m->iofd = openat(dirfd, "io", O_RDONLY | O_CLOEXEC);
+	/* ptrace-gated: another uid, or not dumpable; the answer will not
+	 * change, so it is not asked again */
+	if (m->iofd < 0 && (errno == EACCES || errno == EPERM))
+		m->io_denied = true;
+	close(dirfd);
 	if (m->statfd < 0) {
 		member_free(s, m);
 		return NULL;
@@ -672,18 +690,8 @@ member_read_io(struct stats_sampler *s, struct member *m, uint64_t *ret_rd,
 	struct procfs_pid_io io;
 
 	*ret_ok = false;
-	if (m->io_denied)
+	if (m->io_denied || m->iofd < 0)
 		return;
-	if (m->iofd < 0) {
-		m->iofd = openat(m->dirfd, "io", O_RDONLY | O_CLOEXEC);
-		if (m->iofd < 0) {
-			/* ptrace-gated: another uid, or not dumpable; the
-			 * answer will not change, so do not ask again */
-			if (errno == EACCES || errno == EPERM)
-				m->io_denied = true;
-			return;
-		}
-	}
 	if (procfs_pread_all(m->iofd, &s->buf) < 0 ||
 	    procfs_parse_pid_io(s->buf.p, s->buf.len, &io) < 0) {
 		if (errno == EACCES || errno == EPERM)
@@ -725,14 +733,8 @@ member_children(struct stats_sampler *s, struct member *m, size_t *ret_n)
 	int fd, r;
 
 	if (m->threads <= 1) {
-		if (m->childfd < 0) {
-			snprintf(path, sizeof(path), "task/%d/children",
-				 (int)m->pid);
-			m->childfd = openat(m->dirfd, path,
-					    O_RDONLY | O_CLOEXEC);
-			if (m->childfd < 0)
-				return -errno;
-		}
+		if (m->childfd < 0)
+			return -ENOENT;
 		if ((r = procfs_pread_all(m->childfd, &s->buf)) < 0)
 			return r;
 		if ((r = pids_append(s, &n, s->buf.p, s->buf.len)) < 0)
@@ -741,7 +743,9 @@ member_children(struct stats_sampler *s, struct member *m, size_t *ret_n)
 		return 0;
 	}
 	/* threads fork too: each has its own children file */
-	fd = openat(m->dirfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* by number: the stat pread just before proved the pid is still
+	 * this process */
+	fd = open_pid_file(s, m->pid, "task", O_DIRECTORY);
 	if (fd < 0)
 		return -errno;
 	if ((d = fdopendir(fd)) == NULL) {
@@ -1112,8 +1116,8 @@ fd_scan(struct stats_sampler *s)
 			DIR *d;
 			int fd;
 
-			fd = openat(p->members[j]->dirfd, "fd",
-				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			fd = open_pid_file(s, p->members[j]->pid, "fd",
+					   O_DIRECTORY);
 			if (fd < 0)
 				continue;
 			if ((d = fdopendir(fd)) == NULL) {
