@@ -29,6 +29,7 @@
 #define CAPACITY_INTERVAL_NS (30 * NSEC_PER_SEC)
 #define FD_SCAN_INTERVAL_NS (5 * NSEC_PER_SEC)
 #define SECTOR_BYTES 512
+#define IO_EVERY 5
 
 static const char *const psi_files[PSI_MAX] = {
 	"pressure/cpu", "pressure/memory", "pressure/io",
@@ -857,6 +858,7 @@ proc_reset(struct stats_sampler *s, struct proc *p, pid_t pid)
 	p->alive = false;
 	p->has_prev = false;
 	p->io_readable = false;
+	p->io_prev = false;
 	p->tcp_rx = p->tcp_tx = 0;
 }
 
@@ -880,6 +882,7 @@ procs_sync(struct stats_sampler *s, const struct stats_target *t, size_t n)
 					  : strlen(p->namespec);
 			proc_series_init(s, p);
 			p->pid = t[i].pid;
+			p->io_countdown = (unsigned)(s->nprocs % IO_EVERY);
 			if (s->nprocs == s->capprocs) {
 				s->capprocs = s->capprocs ? 2 * s->capprocs : 64;
 				s->procs = xreallocarray(s->procs, s->capprocs,
@@ -948,14 +951,20 @@ walk_push(struct stats_sampler *s, size_t *n, struct member *m)
  * reachable through the children files, credit each member's CPU and
  * I/O deltas, and drop members that are gone or no longer reachable. */
 static void
-proc_sample(struct stats_sampler *s, struct proc *p, double dt)
+proc_sample(struct stats_sampler *s, struct proc *p, int64_t now_ns,
+	    double dt)
 {
 	struct member *root;
 	size_t nwalk = 0, i, k, nchildren = 0;
 	uint64_t visit = ++s->gen, cpu_sum = 0, rd_sum = 0, wr_sum = 0;
 	uint64_t threads = 0, rss_pages = 0;
-	bool io_any = false, was_alive = p->alive;
+	bool io_any = false, was_alive = p->alive, io_turn;
 
+	/* I/O counters cost half a stat read and move slowly: read them
+	 * every IO_EVERY cycles, the processes taking turns */
+	io_turn = p->io_countdown-- == 0;
+	if (io_turn)
+		p->io_countdown = IO_EVERY - 1;
 	root = p->nmembers > 0 && p->members[0]->pid == p->pid ? p->members[0]
 							       : NULL;
 	if (root == NULL && !p->has_prev)
@@ -973,26 +982,28 @@ proc_sample(struct stats_sampler *s, struct proc *p, double dt)
 			m->dead = true; /* gone: freed below */
 			continue;
 		}
-		member_read_io(s, m, &rd, &wr, &io_ok);
-		if (m->has_prev) {
+		if (m->has_prev)
 			cpu_sum += delta(cpu, m->cpu);
-			if (io_ok) {
-				rd_sum += delta(rd, m->rd);
-				wr_sum += delta(wr, m->wr);
-			}
-		} else if (p->has_prev && m != root) {
+		else if (p->has_prev && m != root)
 			/* a descendant born since the last cycle: all it
 			 * used was used in this interval */
 			cpu_sum += cpu;
-			if (io_ok) {
+		m->cpu = cpu;
+		m->has_prev = true;
+		io_ok = false;
+		if (io_turn) {
+			member_read_io(s, m, &rd, &wr, &io_ok);
+			if (io_ok && m->io_prev) {
+				rd_sum += delta(rd, m->rd);
+				wr_sum += delta(wr, m->wr);
+			} else if (io_ok && p->io_prev && m != root) {
 				rd_sum += rd;
 				wr_sum += wr;
 			}
+			m->rd = rd;
+			m->wr = wr;
+			m->io_prev = io_ok;
 		}
-		m->cpu = cpu;
-		m->rd = rd;
-		m->wr = wr;
-		m->has_prev = true;
 		io_any |= io_ok;
 		threads += m->threads;
 		rss_pages += m->rss_pages;
@@ -1056,11 +1067,21 @@ proc_sample(struct stats_sampler *s, struct proc *p, double dt)
 	}
 	p->threads = threads;
 	p->rss = rss_pages * s->page_size;
-	p->io_readable = io_any;
 	series_add(&p->cpu, p->has_prev ? (double)cpu_sum : 0, dt);
-	if (io_any) {
-		series_add(&p->rd, p->has_prev ? (double)rd_sum : 0, dt);
-		series_add(&p->wr, p->has_prev ? (double)wr_sum : 0, dt);
+	if (io_turn) {
+		double io_dt = p->io_prev ? (double)(now_ns - p->io_ns) /
+						    NSEC_PER_SEC
+					  : 0;
+
+		p->io_readable = io_any;
+		if (io_any) {
+			series_add(&p->rd, p->io_prev ? (double)rd_sum : 0,
+				   io_dt);
+			series_add(&p->wr, p->io_prev ? (double)wr_sum : 0,
+				   io_dt);
+		}
+		p->io_prev = io_any;
+		p->io_ns = now_ns;
 	}
 	series_gauge(&p->rss_s, (double)p->rss);
 	series_gauge(&p->threads_s, (double)threads);
@@ -1455,7 +1476,7 @@ stats_sampler_sample(struct stats_sampler *s, int64_t now_ns,
 		s->nuids = 0;
 		procs_sync(s, targets, n);
 		for (i = 0; i < s->nprocs; i++)
-			proc_sample(s, s->procs[i], dt);
+			proc_sample(s, s->procs[i], now_ns, dt);
 		if (s->tcp != NULL)
 			tcp_sample(s, now_ns, dt);
 		apps_sample(s);
@@ -1534,7 +1555,10 @@ stats_sampler_open(const struct stats_config *conf, const char *proc_root,
 	s->conf = *conf;
 	s->flags = flags;
 	s->sysfd = -1;
-	node_close_fds(&s->node);
+	s->node.stat_fd = s->node.meminfo_fd = s->node.loadavg_fd = -1;
+	s->node.diskstats_fd = -1;
+	for (i = 0; i < PSI_MAX; i++)
+		s->node.psi_fd[i] = -1;
 	s->procfd = open(proc_root ? proc_root : "/proc",
 			 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->procfd < 0) {
