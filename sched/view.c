@@ -841,6 +841,26 @@ sched_view_set_app_assigned(struct sched_view *v, uint32_t app, uint32_t inst)
 }
 
 void
+sched_view_restore_assigned(struct sched_view *v, uint32_t proc,
+			    uint32_t inst, bool done)
+{
+	if (proc >= v->nprocs)
+		return;
+	v->procs[proc].assigned = inst;
+	v->procs[proc].assign_done = done;
+}
+
+void
+sched_view_restore_app_assigned(struct sched_view *v, uint32_t app,
+				uint32_t inst, bool done)
+{
+	if (app >= v->napps)
+		return;
+	v->apps[app].app_assigned = inst;
+	v->apps[app].app_assign_done = done;
+}
+
+void
 sched_view_reserve(struct sched_view *v, uint32_t proc, uint32_t inst,
 		   unsigned load, int64_t expires_ms)
 {

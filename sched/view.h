@@ -263,6 +263,11 @@ void sched_view_set_assigned(struct sched_view *v, uint32_t proc,
 			     uint32_t inst);
 void sched_view_set_app_assigned(struct sched_view *v, uint32_t app,
 				 uint32_t inst);
+/* Puts an assignment back as it was (dry runs). */
+void sched_view_restore_assigned(struct sched_view *v, uint32_t proc,
+				 uint32_t inst, bool done);
+void sched_view_restore_app_assigned(struct sched_view *v, uint32_t app,
+				     uint32_t inst, bool done);
 
 /* Reserves LOAD on INST for PROC until EXPIRES_MS (INT64_MAX: until
  * released or consumed).  A process holds at most one reservation: a new
