@@ -30,6 +30,7 @@ struct strmap {
 
 struct sched_view {
 	struct sched_instance *inst;
+	struct sched_inst_hot *hot; /* same index, same capacity */
 	size_t ninst, capinst;
 	struct sched_node *nodes;
 	size_t nnodes, capnodes;
@@ -244,6 +245,7 @@ sched_view_free(struct sched_view *v)
 		sched_formula_free(v->apps[i].formula);
 	}
 	free(v->inst);
+	free(v->hot);
 	free(v->nodes);
 	free(v->procs);
 	free(v->apps);
@@ -290,6 +292,9 @@ sched_view_add_instance(struct sched_view *v, const char *name,
 		return -EEXIST;
 	if (machine == NULL || *machine == '\0')
 		machine = name; /* unknown node: a node of its own */
+	if (v->ninst == v->capinst)
+		v->hot = xreallocarray(v->hot, v->capinst ? v->capinst * 2 : 8,
+				       sizeof(*v->hot));
 	GROW(v->inst, v->ninst, v->capinst);
 	id = (uint32_t)v->ninst++;
 	in = &v->inst[id];
@@ -298,6 +303,7 @@ sched_view_add_instance(struct sched_view *v, const char *name,
 	in->state = SCHED_INST_STOPPED;
 	in->local = local;
 	in->node = intern_node(v, machine);
+	v->hot[id] = (struct sched_inst_hot){in->node, 0, false};
 	v->nodes[in->node].ninstances++;
 	map_put(&v->inst_map, in->name, id);
 	if (local)
@@ -335,6 +341,7 @@ sched_view_set_instance_state(struct sched_view *v, uint32_t inst,
 		return;
 	v->inst[inst].state = state;
 	v->inst[inst].suspect = suspect;
+	v->hot[inst].usable = state == SCHED_INST_RUNNING && !suspect;
 }
 
 static void
@@ -490,6 +497,12 @@ const struct sched_node *
 sched_view_nodes(const struct sched_view *v)
 {
 	return v->nodes;
+}
+
+const struct sched_inst_hot *
+sched_view_hot(const struct sched_view *v)
+{
+	return v->hot;
 }
 
 const struct sched_node *
@@ -663,6 +676,7 @@ resv_remove(struct sched_view *v, size_t idx)
 	size_t last = v->nresv - 1;
 
 	in->pending -= r->load;
+	v->hot[r->inst].total -= r->load;
 	v->nodes[in->node].pending -= r->load;
 	v->procs[r->proc].resv = SCHED_NONE;
 	if (idx != last) {
@@ -679,9 +693,11 @@ add_load(struct sched_view *v, uint32_t inst, unsigned load, bool add)
 
 	if (add) {
 		in->load += load;
+		v->hot[inst].total += load;
 		v->nodes[in->node].load += load;
 	} else {
 		in->load -= load;
+		v->hot[inst].total -= load;
 		v->nodes[in->node].load -= load;
 	}
 }
@@ -880,6 +896,7 @@ sched_view_reserve(struct sched_view *v, uint32_t proc, uint32_t inst,
 	v->procs[proc].resv = (uint32_t)v->nresv++;
 	in = &v->inst[inst];
 	in->pending += load;
+	v->hot[inst].total += load;
 	v->nodes[in->node].pending += load;
 }
 

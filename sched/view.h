@@ -105,6 +105,15 @@ struct sched_instance {
 	unsigned cpu;     /* measured CPU % of its node, as it reports it */
 };
 
+/* The part of an instance placement reads on every decision, packed so
+ * that a scan over 1 000 candidates stays in a few cache lines.  Kept in
+ * step with struct sched_instance by the view. */
+struct sched_inst_hot {
+	uint32_t node;
+	uint32_t total; /* load + pending */
+	bool usable;	/* RUNNING and not suspect */
+};
+
 /* What one instance reports about one process. */
 struct sched_pinfo {
 	uint32_t inst;
@@ -204,6 +213,7 @@ const struct sched_instance *sched_view_instance(const struct sched_view *v,
 /* The arrays themselves, indexed by id (hot loops of placement). */
 const struct sched_instance *sched_view_instances(const struct sched_view *v);
 const struct sched_node *sched_view_nodes(const struct sched_view *v);
+const struct sched_inst_hot *sched_view_hot(const struct sched_view *v);
 const struct sched_node *sched_view_node(const struct sched_view *v,
 					 uint32_t id);
 const struct sched_process *sched_view_process(const struct sched_view *v,

@@ -170,6 +170,19 @@ test_formula_parse(void)
 		{"True", 1},
 		{"not", 4},
 		{"'a' or or 'b'", 8},
+		/* regex blow-ups refused before regcomp sees them */
+		{"'(a+)+' and 'w{2,3}' and '[+*]x'", 0},
+		{"'a' and 'd++'", 9},
+		{"'+a'", 1},
+		{"'a{33}'", 1},
+		{"'a{'", 1},
+		{"'((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+'", 1},
+		{"'[abc'", 1},
+		{"'a)'", 1},
+		{"'a)|(.*'", 1},
+		{"'(a'", 1},
+		{"'[[:alpha:'", 1},
+		{"'[[:alpha:]_]+'", 0},
 	};
 	size_t i;
 
