@@ -375,6 +375,37 @@ sched_view_set_instance_cpu(struct sched_view *v, uint32_t inst,
 		node_refresh_cpu(v, in->node);
 }
 
+int
+sched_view_set_instance_machine(struct sched_view *v, uint32_t inst,
+				const char *machine)
+{
+	struct sched_instance *in;
+	struct sched_node *from, *to;
+	uint32_t old, node;
+
+	if (inst >= v->ninst || machine == NULL || *machine == '\0')
+		return -EINVAL;
+	in = &v->inst[inst];
+	old = in->node;
+	node = intern_node(v, machine); /* may move v->nodes */
+	if (node == old)
+		return 0;
+	from = &v->nodes[old];
+	to = &v->nodes[node];
+	from->load -= in->load;
+	from->pending -= in->pending;
+	from->ninstances--;
+	to->load += in->load;
+	to->pending += in->pending;
+	to->ninstances++;
+	in->node = node;
+	v->hot[inst].node = node;
+	node_refresh_cpu(v, old);
+	if (in->cpu > to->cpu)
+		to->cpu = in->cpu;
+	return 0;
+}
+
 static void
 init_process(struct sched_process *p, const struct rl_program *pg,
 	     const struct rl_process *rp, uint32_t app)
@@ -453,6 +484,51 @@ sched_view_add_application(struct sched_view *v,
 	if (ret_id)
 		*ret_id = id;
 	return 0;
+}
+
+int
+sched_view_build(const struct rules *r, struct sched_view **ret)
+{
+	const struct rl_instance_conf *ic = rules_instance(r);
+	const struct rl_cluster_conf *cc = rules_cluster(r);
+	struct sched_view *v = sched_view_new();
+	uint32_t local = SCHED_NONE, id;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < cc->ninstances; i++) {
+		const struct rl_instance *ri = &cc->instances[i];
+		bool is_local = ic->name && strcmp(ri->name, ic->name) == 0;
+		rc = sched_view_add_instance(v, ri->name,
+					     is_local ? ic->machine : ri->name,
+					     is_local, &id);
+		if (rc < 0)
+			goto fail;
+		sched_view_set_instance_tags(v, id, (const char *const *)ri->tags,
+					     ri->ntags);
+		if (is_local)
+			local = id;
+	}
+	if (local == SCHED_NONE) {
+		rc = sched_view_add_instance(v, ic->name, ic->machine, true,
+					     &local);
+		if (rc < 0)
+			goto fail;
+	}
+	if (ic->ntags)
+		sched_view_set_instance_tags(v, local, ic->tags, ic->ntags);
+	sched_view_set_instance_state(v, local, SCHED_INST_RUNNING, false);
+	for (i = 0; i < rules_napplications(r); i++) {
+		rc = sched_view_add_application(v, rules_application(r, i),
+						NULL);
+		if (rc < 0)
+			goto fail;
+	}
+	*ret = v;
+	return 0;
+fail:
+	sched_view_free(v);
+	return rc;
 }
 
 /* ------------------------------------------------------------ access */
