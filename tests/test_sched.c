@@ -820,6 +820,8 @@ test_view_build(void)
 	static const char yaml[] =
 		"version: 1\n"
 		"instance: {name: n2, machine: m-2, tags: [front]}\n"
+		"aliases: {pair: [n1, n2]}\n"
+		"models: {w: {expected_loading: 5}}\n"
 		"cluster:\n"
 		"  instances: {n1: 127.0.0.1:17401, n2: 127.0.0.1:17402,"
 		" n3: 127.0.0.1:17403}\n"
