@@ -549,7 +549,68 @@ test_plan(void)
 	dfx_done(&f);
 }
 
+/* Every strategy x every distribution on one cluster, two processes of
+ * 20 % in one rank (so the second placement sees the first one's
+ * reservation).  Instances and their declared loads:
+ *   n1 node A 10 (local), n2 node A 20, n3 node B 25, n4 node C 45,
+ *   n5 node B 0            -> node totals A 30, B 25, C 45. */
+static void
+test_strategy_x_distribution(void)
+{
+	static const enum rl_distribution dists[] = {
+		RL_DIST_ALL_INSTANCES, RL_DIST_SINGLE_INSTANCE,
+		RL_DIST_SINGLE_NODE};
+	static const enum rl_strategy strats[] = {CONFIG, LESS, MOST,
+						  LOCAL,  LESSN, MOSTN};
+	/* [distribution][strategy]: "p1,p2" */
+	static const char *const want[3][6] = {
+		{"n1,n1", "n5,n1", "n4,n4", "n1,n1", "n5,n1", "n4,n4"},
+		{"n1,n1", "n5,n5", "n4,n4", "n1,n1", "n5,n5", "n4,n4"},
+		{"n1,n1", "n5,n5", "n4,n4", "n1,n1", "n5,n5", "n4,n4"},
+	};
+	static const unsigned loads[] = {10, 20, 25, 45, 0};
+	size_t d, k, i, b;
+
+	for (d = 0; d < ARRAY_SIZE(dists); d++)
+		for (k = 0; k < ARRAY_SIZE(strats); k++) {
+			struct dfx f;
+			struct rl_application *a, *fill;
+			char got[32];
+
+			dfx_init(&f, 5, "A,A,B,C,B");
+			fill = fx_app("fill", RL_DIST_ALL_INSTANCES, 7);
+			for (b = 0; b < 7; b++)
+				fx_prog(fill, b, fx_str("w%zu", b), 1, 0,
+					1u << b);
+			a = fx_app("app", dists[d], 2);
+			a->starting_strategy = strats[k];
+			fx_prog(a, 0, "p1", 1, 1, 20);
+			fx_prog(a, 1, "p2", 1, 1, 20);
+			sched_view_add_application(f.v, fill, NULL);
+			sched_view_add_application(f.v, a, NULL);
+			for (i = 0; i < 5; i++)
+				for (b = 0; b < 7; b++)
+					if (loads[i] & (1u << b))
+						fx_event(f.v,
+							 fx_str("fill:w%zu", b),
+							 fx_str("n%zu", i + 1),
+							 SCHED_PROC_RUNNING,
+							 true, 1);
+			sched_seq_start_app(f.s, f.v, 1,
+					    SCHED_STRATEGY_DEFAULT, 2, &f.out,
+					    NULL);
+			snprintf(got, sizeof(got), "%s,%s",
+				 where(&f, "app:p1"), where(&f, "app:p2"));
+			if (strcmp(got, want[d][k]))
+				fprintf(stderr, "dist %zu strategy %zu: %s\n",
+					d, k, got);
+			ASSERT_STR_EQ(got, want[d][k]);
+			dfx_done(&f);
+		}
+}
+
 static const struct test_case cases[] = {
+	{"strategy x distribution", test_strategy_x_distribution},
 	{"strategy table", test_strategy_table},
 	{"why format", test_why_format},
 	{"single instance", test_single_instance},
