@@ -18,8 +18,6 @@
 #include "rules/rules.h"
 #include "tools/cli.h"
 
-void rules_schema_dump(FILE *f);
-
 static void
 check_usage(FILE *f)
 {
