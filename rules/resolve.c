@@ -621,7 +621,8 @@ resolve_alias(struct ld *ld, struct alias_raw *al, unsigned depth)
 	if (ok) {
 		al->v = arena_alloc(&ld->scratch,
 				    (b.n + 1) * sizeof(*al->v));
-		memcpy(al->v, b.v, b.n * sizeof(*b.v));
+		if (b.n > 0)
+			memcpy(al->v, b.v, b.n * sizeof(*b.v));
 		al->n = b.n;
 	}
 	free(b.v);
