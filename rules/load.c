@@ -93,6 +93,7 @@ struct ld {
 	struct strmap inst_map; /* name -> struct rl_instance * (or marker) */
 	struct strmap tag_map;  /* tag -> tag */
 	const char *instance_name;
+	size_t nprocesses; /* built so far, against RL_PROCESSES_MAX */
 };
 
 static void
@@ -580,7 +581,12 @@ load_includes(struct ld *ld, unsigned file, const struct nodevec *inc)
 		if (pattern[0] != '/' && strcmp(dir, ".") != 0)
 			pattern = arena_printf(&ld->scratch, "%s/%s", dir,
 					       pattern);
+#ifdef FUZZING
+		/* the fuzzer must not read the machine's files */
+		r = GLOB_NOMATCH;
+#else
 		r = glob(pattern, GLOB_NOSORT, NULL, &g);
+#endif
 		if (r == GLOB_NOMATCH) {
 			if (!glob_magic(pattern))
 				error(ld, n, "cannot include '%s': %s",
@@ -609,7 +615,8 @@ read_file(const char *path, char **ret, size_t *ret_len, bool *too_big)
 	int fd;
 
 	*too_big = false;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO named by mistake must not hang a reload */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
@@ -617,9 +624,9 @@ read_file(const char *path, char **ret, size_t *ret_len, bool *too_big)
 		close(fd);
 		return (int)r;
 	}
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return -EISDIR;
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 	}
 	buf = xmalloc(RL_FILE_MAX + 2);
 	/* read one byte past the limit to detect oversize on any file type */
@@ -714,6 +721,8 @@ load_file(struct ld *ld, const char *path, const char *data, size_t len,
 	ld->visits = 0;
 	ld->visit_over = false;
 	walk_file(ld, file, root, parent < 0);
+	if (ld->visit_over)
+		ld->parse_failed = true; /* walked in part: no cross checks */
 	return 0;
 }
 
@@ -1504,6 +1513,26 @@ model_ref(struct ld *ld, const struct praw *p, const char *what)
 	return m;
 }
 
+/* Whether M comes first (in file order) among the models of its cycle. */
+static bool
+cycle_first(struct ld *ld, const struct model_raw *m)
+{
+	const struct model_raw *x = m;
+	size_t i, mi = 0, xi;
+
+	for (i = 0; i < ld->models.n; i++)
+		if (ld->models.v[i] == m)
+			mi = i;
+	for (;;) {
+		x = find_model(ld, x->p.reference);
+		if (x == m || x == NULL)
+			return true;
+		for (xi = 0; xi < ld->models.n; xi++)
+			if (ld->models.v[xi] == x && xi < mi)
+				return false;
+	}
+}
+
 /* Checks a model's chain once: at most 3 models, no cycle. */
 static void
 check_models(struct ld *ld)
@@ -1533,7 +1562,8 @@ check_models(struct ld *ld)
 				if (chain[j] == next)
 					break;
 			if (j < len) {
-				if (next == m)
+				/* once per cycle: from its first model */
+				if (next == m && cycle_first(ld, m))
 					error(ld, chain[len - 1]->p.pos[PF_REFERENCE],
 					      "model cycle: model '%s' refers "
 					      "back to '%s'",
@@ -1893,8 +1923,7 @@ build_program(struct ld *ld, struct praw *e, struct rl_program *prog,
 /* ------------------------------------------------------------ applications */
 
 static void
-build_application(struct ld *ld, struct araw *a, struct rl_application *app,
-		  struct praw **effs)
+build_application(struct ld *ld, struct araw *a, struct rl_application *app)
 {
 	struct rl_program *progs;
 	struct prog_ext *pe;
@@ -1923,26 +1952,20 @@ build_application(struct ld *ld, struct araw *a, struct rl_application *app,
 			: RL_RUNNING_CONTINUE;
 	app->operational_status = arena_strdup(&ld->r->a,
 					       a->operational_status);
-	/* keep the digest's view of the application complete */
-	a->distribution = (int)app->distribution;
-	a->stop_sequence = app->stop_sequence;
-	a->starting_strategy = (int)app->starting_strategy;
-	a->starting_failure = (int)app->starting_failure_strategy;
-	a->running_failure = (int)app->running_failure_strategy;
 	if (SET(a, AF_IDENTIFIERS) &&
 	    app->distribution == RL_DIST_ALL_INSTANCES)
 		warning(ld, a->pos[AF_IDENTIFIERS], "application identifiers "
 			"are ignored with distribution ALL_INSTANCES");
 	resolve_idents(ld, &a->identifiers, true, a->name, 0,
 		       &app->identifiers);
-	if (a->nprogs == 0)
+	if (a->programs == NULL || (a->programs->type == Y_MAP &&
+				    a->programs->n == 0))
 		warning(ld, a->key, "application '%s' has no programs",
 			a->name);
 	progs = arena_alloc(&ld->r->a, (a->nprogs + 1) * sizeof(*progs));
 	app->programs = progs;
 	for (i = 0; i < a->nprogs; i++) {
 		pe = (struct prog_ext *)a->progs[i];
-		effs[i] = NULL;
 		if (pe->broken)
 			continue;
 		e = arena_alloc(&ld->scratch, sizeof(*e));
@@ -1953,9 +1976,17 @@ build_application(struct ld *ld, struct araw *a, struct rl_application *app,
 		program_defaults(e, app);
 		if (!check_program(ld, e, app))
 			continue;
+		/* numprocs multiplies: bound the memory a file can claim */
+		if (ld->nprocesses + (size_t)e->numprocs > RL_PROCESSES_MAX) {
+			error(ld, e->pos[PF_NUMPROCS] ? e->pos[PF_NUMPROCS]
+						      : e->key,
+			      "more than %d processes in all",
+			      RL_PROCESSES_MAX);
+			continue;
+		}
+		ld->nprocesses += (size_t)e->numprocs;
 		build_program(ld, e, &progs[app->nprograms], app);
 		app->nprograms++;
-		effs[i] = e;
 	}
 }
 
@@ -2019,16 +2050,11 @@ cmp_araw(const void *a, const void *b)
 		      (*(struct araw *const *)b)->name);
 }
 
-struct named_eff {
-	const char *name;
-	const struct praw *e;
-};
-
 static int
-cmp_named(const void *a, const void *b)
+cmp_praw(const void *a, const void *b)
 {
-	return strcmp(((const struct named_eff *)a)->name,
-		      ((const struct named_eff *)b)->name);
+	return strcmp((*(struct praw *const *)a)->name,
+		      (*(struct praw *const *)b)->name);
 }
 
 static int
@@ -2045,16 +2071,17 @@ cmp_alias(const void *a, const void *b)
 		      (*(struct alias_raw *const *)b)->name);
 }
 
+/* What was written, typed: models, aliases and references are hashed
+ * as such, so the keys a program takes from a model need not be hashed
+ * again with the program.  Called once the load is valid; it sorts the
+ * loader's lists in place. */
 static void
-compute_digest(struct ld *ld, struct praw ***effs)
+compute_digest(struct ld *ld)
 {
 	const struct rl_cluster_conf *cc = &ld->r->cluster;
-	struct araw **apps = (struct araw **)ld->apps.v;
-	struct praw ***sorted_effs;
-	struct named_eff *pe;
 	struct canon c;
 	uint8_t d[32];
-	size_t i, j, n;
+	size_t i, j;
 
 	canon_init(&c);
 	canon_str(&c, "supvisors-sched rules 1");
@@ -2064,7 +2091,8 @@ compute_digest(struct ld *ld, struct praw ***effs)
 	canon_int(&c, cc->failure_strategy);
 	canon_int(&c, cc->load_source);
 
-	qsort(ld->aliases.v, ld->aliases.n, sizeof(void *), cmp_alias);
+	if (ld->aliases.n > 1)
+		qsort(ld->aliases.v, ld->aliases.n, sizeof(void *), cmp_alias);
 	canon_begin(&c, "aliases", ld->aliases.n);
 	for (i = 0; i < ld->aliases.n; i++) {
 		struct alias_raw *al = ld->aliases.v[i];
@@ -2074,7 +2102,8 @@ compute_digest(struct ld *ld, struct praw ***effs)
 		for (j = 0; j < al->items.n; j++)
 			canon_str(&c, al->items.v[j]->s);
 	}
-	qsort(ld->models.v, ld->models.n, sizeof(void *), cmp_model);
+	if (ld->models.n > 1)
+		qsort(ld->models.v, ld->models.n, sizeof(void *), cmp_model);
 	canon_begin(&c, "models", ld->models.n);
 	for (i = 0; i < ld->models.n; i++) {
 		struct model_raw *m = ld->models.v[i];
@@ -2082,46 +2111,23 @@ compute_digest(struct ld *ld, struct praw ***effs)
 		canon_str(&c, m->p.name);
 		canon_fields(&c, &schema_program, &m->p, true);
 	}
-	/* applications by name; effs is indexed like ld->apps */
-	sorted_effs = xreallocarray(NULL, ld->apps.n + 1, sizeof(*sorted_effs));
-	{
-		struct { struct araw *a; struct praw **e; } *pairs;
-
-		pairs = xreallocarray(NULL, ld->apps.n + 1, sizeof(*pairs));
-		for (i = 0; i < ld->apps.n; i++) {
-			pairs[i].a = apps[i];
-			pairs[i].e = effs[i];
-		}
-		qsort(pairs, ld->apps.n, sizeof(*pairs), cmp_araw);
-		for (i = 0; i < ld->apps.n; i++) {
-			apps[i] = pairs[i].a;
-			sorted_effs[i] = pairs[i].e;
-		}
-		free(pairs);
-	}
+	if (ld->apps.n > 1)
+		qsort(ld->apps.v, ld->apps.n, sizeof(void *), cmp_araw);
 	canon_begin(&c, "applications", ld->apps.n);
 	for (i = 0; i < ld->apps.n; i++) {
-		struct araw *a = apps[i];
+		struct araw *a = ld->apps.v[i];
 
 		canon_str(&c, a->name);
-		canon_fields(&c, &schema_application, a, false);
-		n = a->nprogs;
-		pe = xreallocarray(NULL, n + 1, sizeof(*pe));
-		for (j = 0; j < n; j++) {
-			pe[j].name = a->progs[j]->name;
-			pe[j].e = sorted_effs[i][j];
+		canon_fields(&c, &schema_application, a, true);
+		if (a->nprogs > 1)
+			qsort(a->progs, a->nprogs, sizeof(*a->progs),
+			      cmp_praw);
+		canon_begin(&c, "programs", a->nprogs);
+		for (j = 0; j < a->nprogs; j++) {
+			canon_str(&c, a->progs[j]->name);
+			canon_fields(&c, &schema_program, a->progs[j], true);
 		}
-		qsort(pe, n, sizeof(*pe), cmp_named);
-		canon_begin(&c, "programs", n);
-		for (j = 0; j < n; j++) {
-			canon_str(&c, pe[j].name);
-			if (pe[j].e != NULL)
-				canon_fields(&c, &schema_program, pe[j].e,
-					     false);
-		}
-		free(pe);
 	}
-	free(sorted_effs);
 	canon_final(&c, d);
 	digest_hex(d, ld->r->digest);
 }
@@ -2132,7 +2138,6 @@ static void
 resolve(struct ld *ld)
 {
 	struct rules *r = ld->r;
-	struct praw ***effs;
 	size_t i;
 
 	resolve_instance(ld);
@@ -2140,18 +2145,11 @@ resolve(struct ld *ld)
 	resolve_aliases(ld);
 	check_models(ld);
 	r->apps = arena_alloc(&r->a, (ld->apps.n + 1) * sizeof(*r->apps));
-	effs = xcalloc(ld->apps.n + 1, sizeof(*effs));
-	for (i = 0; i < ld->apps.n; i++) {
-		struct araw *a = ld->apps.v[i];
-
-		effs[i] = arena_alloc(&ld->scratch,
-				      (a->nprogs + 1) * sizeof(**effs));
-		build_application(ld, a, &r->apps[r->napps], effs[i]);
-		r->napps++;
-	}
+	for (i = 0; i < ld->apps.n; i++)
+		build_application(ld, ld->apps.v[i], &r->apps[r->napps++]);
 	index_processes(ld);
-	compute_digest(ld, effs);
-	free(effs);
+	if (ld->diags->errors == 0)
+		compute_digest(ld);
 }
 
 static char *

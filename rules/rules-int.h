@@ -23,6 +23,7 @@
 #define RL_DEPTH_MAX 64		/* nesting levels */
 #define RL_NODES_MAX 100000	/* nodes per file, visits through aliases too */
 #define RL_INCLUDE_DEPTH_MAX 16
+#define RL_PROCESSES_MAX 100000	/* processes in all, after numprocs */
 
 /* ------------------------------------------------------------ arena */
 
