@@ -134,6 +134,7 @@ struct sched_process {
 	const struct rl_program *program;
 	unsigned load; /* expected_loading */
 	size_t ninfo;
+	size_t capinfo;
 	struct sched_pinfo *info; /* instances that reported it, any order */
 	/* synthesized across instances (reference/supvisors.md 3.1) */
 	enum sched_proc_state state;
@@ -260,7 +261,11 @@ bool sched_view_app_never_started(const struct sched_view *v, uint32_t app);
 
 /* Applies a process event from INST.  Clears a forced state, releases
  * the process' reservation on INST when it reaches a running state,
- * updates loads and the synthesized state.  -ENOENT for bad ids. */
+ * updates loads and the synthesized state.  -ENOENT for bad ids.
+ * A STOPPED report about a process nobody ever reported (and with no
+ * start in flight) is dropped: it
+ * says nothing new, and keeping it would make the reports dense (every
+ * instance announces every configured process) where they are sparse. */
 int sched_view_process_event(struct sched_view *v, uint32_t proc,
 			     uint32_t inst, const struct sched_event *ev,
 			     int64_t now_ms);

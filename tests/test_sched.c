@@ -95,6 +95,10 @@ test_view_synthesis(void)
 	fx_prog(a, 0, "p", 1, 1, 0);
 	sched_view_add_application(v, a, NULL);
 	ASSERT_TRUE(sched_view_app_never_started(v, 0));
+	/* announcing a never-run process as STOPPED records nothing */
+	fx_event(v, "a:p", "n1", SCHED_PROC_STOPPED, true, 1);
+	fx_event(v, "a:p", "n2", SCHED_PROC_STOPPED, true, 1);
+	ASSERT_INT_EQ(sched_view_process(v, 0)->ninfo, 0);
 	/* no running copy: the most recently received report wins */
 	fx_event(v, "a:p", "n2", SCHED_PROC_EXITED, false, 10);
 	fx_event(v, "a:p", "n1", SCHED_PROC_FATAL, false, 5);
