@@ -6,6 +6,7 @@
  * digest is computed.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,12 @@ check_program(struct ld *ld, const struct praw *e,
 					   "root");
 		ok = false;
 	}
+#ifndef FUZZING
+	/* a warning: the program may be meant for other hosts only */
+	if (SET(e, PF_USER) && ld->opts->is_root && getpwnam(e->user) == NULL)
+		warning(ld, e->pos[PF_USER], "user '%s' does not exist on this "
+			"host", e->user);
+#endif
 	if (e->stopasgroup && SET(e, PF_KILLASGROUP) && !e->killasgroup) {
 		error(ld, e->pos[PF_KILLASGROUP], "'killasgroup' cannot be "
 		      "false when 'stopasgroup' is true");

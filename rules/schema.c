@@ -936,7 +936,12 @@ schema_walk(struct ld *ld, const struct ynode *map, const struct table *t,
 		if (j == t->n) {
 			if (t == &schema_top && strncmp(k->s, "x-", 2) == 0)
 				continue;
-			unknown_key(ld, t, k, ctx);
+			if (strcmp(k->s, "<<") == 0 && !k->quoted)
+				err(ld, k, "YAML merge keys ('<<') are not "
+					   "supported: share settings with a "
+					   "model and 'reference'");
+			else
+				unknown_key(ld, t, k, ctx);
 			continue;
 		}
 		if ((*set >> j) & 1) {

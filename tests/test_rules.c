@@ -730,6 +730,44 @@ test_shell_words(void)
 }
 
 static void
+test_root_user(void)
+{
+	struct rules_load_opts o = opts_default();
+	struct rules *r;
+
+	o.is_root = true;
+	rc = load_opts(HDR "applications:\n  a:\n    programs:\n"
+			   "      p: {command: x, user: root}\n"
+			   "      q: {command: x, user: no-such-user-here}\n",
+		       &o, &r);
+	ASSERT_INT_EQ(rc, 0);
+	ASSERT_STR_EQ(diag_text, "6:29: warning: user 'no-such-user-here' "
+				 "does not exist on this host\n");
+	ASSERT_STR_EQ(rules_find_program(r, "a", "p")->user, "root");
+	rules_free(r);
+}
+
+static void
+test_tags_and_merge_keys(void)
+{
+	struct rules *r;
+
+	/* !!str makes a string of anything */
+	rc = load(HDR "instance: {name: !!str 123}\n"
+		      "stats: {history: !!str 300}\n", &r);
+	ASSERT_INT_EQ(rc, -EINVAL);
+	ASSERT_STR_EQ(diag_text, "3:18: error: 'history' must be an integer, "
+				 "not the string '300'\n");
+	rc = load(HDR "x-base: &base {command: x}\n"
+		      "applications:\n  a:\n    programs:\n"
+		      "      p: {<<: *base, startsecs: 2}\n", &r);
+	ASSERT_INT_EQ(rc, -EINVAL);
+	ASSERT_STR_EQ(diag_text, "6:11: error: YAML merge keys ('<<') are not "
+				 "supported: share settings with a model and "
+				 "'reference'\n");
+}
+
+static void
 test_booleans(void)
 {
 	struct rules *r;
@@ -1749,6 +1787,8 @@ main(int argc, char **argv)
 		{"expansions", test_expansions},
 		{"shell words", test_shell_words},
 		{"booleans", test_booleans},
+		{"user as root", test_root_user},
+		{"tags and merge keys", test_tags_and_merge_keys},
 		{"includes", test_includes},
 		{"alias bomb", test_alias_bomb},
 		{"limits", test_limits},
