@@ -623,16 +623,20 @@ load_file(struct ld *ld, const char *path, const char *data, size_t len,
 	if (data == NULL) {
 		r = read_file(path, &buf, &len, &too_big);
 		if (r < 0) {
+			/* read_file's -EINVAL: a FIFO, a device... */
+			const char *why = r == -EINVAL ? "not a regular file"
+						       : strerror(-r);
+
 			if (from != NULL && !too_big)
 				error(ld, from, "cannot include '%s': %s",
-				      path, strerror(-r));
+				      path, why);
 			else if (too_big)
 				rl_diags_add(ld->diags, path, 0, 0,
 					     RL_SEV_ERROR,
 					     "file is larger than 4 MiB");
 			else
 				rl_diags_add(ld->diags, path, 0, 0,
-					     RL_SEV_ERROR, strerror(-r));
+					     RL_SEV_ERROR, why);
 			ld->parse_failed = true;
 			return r;
 		}

@@ -857,6 +857,11 @@ test_includes(void)
 	rl_diags_done(&d);
 	rc = rules_load(test_fixture("rules"), &o, &r, &d);
 	ASSERT_INT_EQ(rc, -EISDIR);
+	ASSERT_STR_EQ(d.v[0].message, "Is a directory");
+	rl_diags_done(&d);
+	rc = rules_load("/dev/null", &o, &r, &d);
+	ASSERT_INT_EQ(rc, -EINVAL);
+	ASSERT_STR_EQ(d.v[0].message, "not a regular file");
 	rl_diags_done(&d);
 }
 
