@@ -750,7 +750,41 @@ test_oracle(void)
 	ASSERT_INT_EQ(mismatches, 0);
 }
 
+static void
+test_admit(void)
+{
+	struct dfx f;
+	struct rl_application *a;
+	unsigned total = 0;
+
+	dfx_init(&f, 3, "A,A,B");
+	a = fx_app("a", RL_DIST_ALL_INSTANCES, 3);
+	fx_prog(a, 0, "big", 1, 1, 60);
+	fx_prog(a, 1, "mid", 1, 1, 30);
+	fx_prog(a, 2, "new", 1, 1, 20);
+	sched_view_add_application(f.v, a, NULL);
+	fx_event(f.v, "a:big", "n2", SCHED_PROC_RUNNING, true, 1);
+	ASSERT_INT_EQ(sched_place_admit(f.v, 0, 1, 30, EXP, &total), 0);
+	/* a reservation for another process on the node counts */
+	sched_view_reserve(f.v, 1, 1, 30, INT64_MAX);
+	ASSERT_INT_EQ(sched_place_admit(f.v, 0, 2, 20, EXP, &total),
+		      -ENOSPC);
+	ASSERT_INT_EQ(total, 90);
+	/* its own reservation does not */
+	ASSERT_INT_EQ(sched_place_admit(f.v, 0, 1, 30, EXP, NULL), 0);
+	ASSERT_INT_EQ(sched_place_admit(f.v, 2, 2, 20, EXP, NULL), 0);
+	ASSERT_INT_EQ(sched_place_admit(f.v, 2, 2, 20, MEAS, NULL), 0);
+	sched_view_set_instance_cpu(f.v, 2, 90);
+	ASSERT_INT_EQ(sched_place_admit(f.v, 2, 2, 20, MEAS, NULL), -ENOSPC);
+	sched_view_set_instance_state(f.v, 2, SCHED_INST_FAILED, false);
+	ASSERT_INT_EQ(sched_place_admit(f.v, 2, 2, 20, EXP, NULL),
+		      -EHOSTDOWN);
+	ASSERT_INT_EQ(sched_place_admit(f.v, 9, 2, 20, EXP, NULL), -ENOENT);
+	dfx_done(&f);
+}
+
 static const struct test_case cases[] = {
+	{"admission on the target", test_admit},
 	{"oracle (Supvisors' sort) on 6 x 10^5 cases", test_oracle},
 	{"strategy x distribution", test_strategy_x_distribution},
 	{"strategy table", test_strategy_table},
