@@ -126,14 +126,4 @@ char *expand_template(struct arena *a, const char *tmpl,
 int shell_split(struct arena *a, const char *s, const char ***ret_argv,
 		char *err, size_t errlen);
 
-/* ------------------------------------------------------------ digest */
-
-struct sha_ctx;
-
-/* ------------------------------------------------------------ schema */
-
-/* Every key the configuration accepts, as "section.key\ttype\tdefault" for
- * the documentation drift test. */
-void rules_schema_dump(FILE *f);
-
 #endif
