@@ -27,6 +27,12 @@ sched_excl_to_string(enum sched_excl e)
 	return (unsigned)e < _SCHED_EXCL_MAX ? excl_names[e] : NULL;
 }
 
+int
+sched_excl_from_string(const char *s)
+{
+	return sched_name_lookup(excl_names, _SCHED_EXCL_MAX, s);
+}
+
 unsigned
 sched_place_node_total(const struct sched_view *v, uint32_t node,
 		       enum rl_load_source source)

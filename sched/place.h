@@ -53,6 +53,7 @@ enum sched_excl {
 };
 
 const char *sched_excl_to_string(enum sched_excl e);
+int sched_excl_from_string(const char *s);
 
 struct sched_why {
 	enum sched_excl excl;
