@@ -406,4 +406,9 @@ const char *rules_tag(const struct rules *r, size_t i);
  * changes with any value. */
 const char *rules_digest(const struct rules *r);
 
+/* Every key the language accepts, one per line as "section.key<TAB>type
+ * <TAB>default" (applications.APP.programs.PROGRAM.command ...), for the
+ * documentation drift test and `supvisors-sched check --dump-keys`. */
+void rules_schema_dump(FILE *f);
+
 #endif
