@@ -63,8 +63,8 @@ sched_inst_state_to_string(enum sched_inst_state s)
 	return (unsigned)s < _SCHED_INST_MAX ? inst_state_names[s] : NULL;
 }
 
-static int
-lookup_name(const char *const *names, size_t n, const char *s)
+int
+sched_name_lookup(const char *const *names, size_t n, const char *s)
 {
 	size_t i;
 
@@ -79,7 +79,7 @@ lookup_name(const char *const *names, size_t n, const char *s)
 int
 sched_inst_state_from_string(const char *s)
 {
-	return lookup_name(inst_state_names, _SCHED_INST_MAX, s);
+	return sched_name_lookup(inst_state_names, _SCHED_INST_MAX, s);
 }
 
 const char *
@@ -91,7 +91,7 @@ sched_proc_state_to_string(enum sched_proc_state s)
 int
 sched_proc_state_from_string(const char *s)
 {
-	return lookup_name(proc_state_names, _SCHED_PROC_MAX, s);
+	return sched_name_lookup(proc_state_names, _SCHED_PROC_MAX, s);
 }
 
 int

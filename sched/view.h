@@ -73,6 +73,10 @@ enum sched_proc_state {
 	_SCHED_PROC_MAX,
 };
 
+/* Index of S in NAMES (case-insensitive), -EINVAL if absent: the
+ * from_string of every sched enum. */
+int sched_name_lookup(const char *const *names, size_t n, const char *s);
+
 const char *sched_inst_state_to_string(enum sched_inst_state s);
 int sched_inst_state_from_string(const char *s);
 const char *sched_proc_state_to_string(enum sched_proc_state s);

@@ -135,6 +135,15 @@ test_view_synthesis(void)
 		      SCHED_PROC_BACKOFF);
 	ASSERT_STR_EQ(sched_inst_state_to_string(SCHED_INST_ISOLATED),
 		      "ISOLATED");
+	ASSERT_INT_EQ(sched_inst_state_from_string("checked"),
+		      SCHED_INST_CHECKED);
+	ASSERT_INT_EQ(sched_inst_state_from_string("nope"), -EINVAL);
+	ASSERT_INT_EQ(sched_action_kind_from_string("job_done"),
+		      SCHED_ACT_JOB_DONE);
+	ASSERT_STR_EQ(sched_action_kind_to_string(SCHED_ACT_FORCE), "FORCE");
+	ASSERT_INT_EQ(sched_excl_from_string("over capacity"),
+		      SCHED_EXCL_CAPACITY);
+	ASSERT_NULL(sched_excl_to_string(_SCHED_EXCL_MAX));
 	sched_view_free(v);
 	fx_reset();
 }
