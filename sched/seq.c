@@ -37,6 +37,8 @@ struct pjob {
 	unsigned rank;
 	enum pj_phase phase;
 	int64_t deadline;
+	uint32_t *refused; /* instances that refused this start */
+	size_t nrefused;
 };
 
 enum job_kind {
@@ -60,6 +62,8 @@ struct job {
 	bool single; /* one process: wait_exit ignored, no failure strategy */
 	uint32_t single_proc;
 	uint32_t forced_inst; /* single start on a given instance */
+	uint32_t *only;	      /* single stop: only these copies */
+	size_t nonly;
 	enum rl_strategy strategy;
 	struct pjob *pj;
 	size_t npj;
@@ -72,6 +76,7 @@ struct job {
 	enum job_then then;
 	uint32_t target_inst; /* SINGLE_INSTANCE */
 	uint32_t target_node; /* SINGLE_NODE */
+	struct sched_why *why; /* dry run: reasons of the last placement */
 	/* global jobs */
 	uint32_t *apps;
 	size_t napps;
@@ -88,6 +93,7 @@ struct sched_seq {
 	size_t nby_proc;
 	struct job **by_app;
 	size_t nby_app;
+	unsigned *singles; /* per application: process jobs in flight */
 	uint32_t *scratch; /* candidate lists */
 	size_t nscratch;
 };
@@ -128,11 +134,24 @@ sched_seq_new(const struct sched_seq_conf *c)
 }
 
 static void
+free_pj(struct job *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->npj; i++)
+		free(j->pj[i].refused);
+	free(j->pj);
+	j->pj = NULL;
+	j->npj = 0;
+}
+
+static void
 job_free(struct job *j)
 {
 	if (j == NULL)
 		return;
-	free(j->pj);
+	free_pj(j);
+	free(j->only);
 	free(j->apps);
 	free(j);
 }
@@ -149,6 +168,7 @@ sched_seq_free(struct sched_seq *s)
 	free(s->jobs);
 	free(s->by_proc);
 	free(s->by_app);
+	free(s->singles);
 	free(s->scratch);
 	free(s);
 	return NULL;
@@ -171,6 +191,9 @@ fit(struct sched_seq *s, const struct sched_view *v)
 		s->by_app = xreallocarray(s->by_app, na, sizeof(*s->by_app));
 		memset(s->by_app + s->nby_app, 0,
 		       (na - s->nby_app) * sizeof(*s->by_app));
+		s->singles = xreallocarray(s->singles, na, sizeof(*s->singles));
+		memset(s->singles + s->nby_app, 0,
+		       (na - s->nby_app) * sizeof(*s->singles));
 		s->nby_app = na;
 	}
 	if (ni + 1 > s->nscratch) {
@@ -299,15 +322,14 @@ add_pj(struct job *j, size_t *cap, uint32_t proc, uint32_t inst,
 		*cap = *cap ? *cap * 2 : 8;
 		j->pj = xreallocarray(j->pj, *cap, sizeof(*j->pj));
 	}
-	j->pj[j->npj++] = (struct pjob){proc, inst, rank, PJ_WAITING, 0};
+	j->pj[j->npj++] = (struct pjob){proc, inst, rank, PJ_WAITING, 0,
+					NULL, 0};
 }
 
 static void
 reset_pj(struct job *j)
 {
-	free(j->pj);
-	j->pj = NULL;
-	j->npj = 0;
+	free_pj(j);
 	j->rank_end = 0;
 	j->inflight = 0;
 	j->aborted = false;
@@ -367,7 +389,7 @@ choose_target(struct sched_seq *s, struct sched_view *v, struct job *j)
 	rq.node = SCHED_NONE;
 	rq.cands = s->scratch;
 	rq.ncands = n;
-	j->target_inst = sched_place(v, &rq, NULL);
+	j->target_inst = sched_place(v, &rq, j->why);
 }
 
 static void
@@ -388,9 +410,21 @@ build_start(struct sched_seq *s, struct sched_view *v, struct job *j)
 				add_pj(j, &cap, a->procs[i], SCHED_NONE,
 				       p->program->start_sequence);
 		}
-		qsort(j->pj, j->npj, sizeof(*j->pj), cmp_pj_asc);
+		if (j->npj > 1)
+			qsort(j->pj, j->npj, sizeof(*j->pj), cmp_pj_asc);
 	}
 	choose_target(s, v, j);
+}
+
+static bool
+in_list(const uint32_t *l, size_t n, uint32_t x)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (l[i] == x)
+			return true;
+	return false;
 }
 
 static void
@@ -411,6 +445,9 @@ build_stop(struct sched_view *v, struct job *j)
 			continue;
 		for (k = 0; k < p->ninfo; k++) {
 			enum sched_proc_state st = p->info[k].state;
+			if (j->only && !in_list(j->only, j->nonly,
+						       p->info[k].inst))
+				continue;
 			if (p->info[k].inst < ni &&
 			    (sched_proc_state_loading(st) ||
 			     st == SCHED_PROC_STOPPING))
@@ -418,7 +455,8 @@ build_stop(struct sched_view *v, struct job *j)
 				       p->program->stop_sequence);
 		}
 	}
-	qsort(j->pj, j->npj, sizeof(*j->pj), cmp_pj_desc);
+	if (j->npj > 1)
+		qsort(j->pj, j->npj, sizeof(*j->pj), cmp_pj_desc);
 }
 
 static void
@@ -430,6 +468,10 @@ hold(struct sched_seq *s, const struct sched_view *v, struct job *j,
 
 	if (j->single) {
 		s->by_proc[j->single_proc] = on ? j : NULL;
+		if (on)
+			s->singles[j->app]++;
+		else
+			s->singles[j->app]--;
 		return;
 	}
 	s->by_app[j->app] = on ? j : NULL;
@@ -536,19 +578,35 @@ complete(struct sched_seq *s, struct sched_view *v, struct job *j,
 		advance(s, v, j, now, out);
 }
 
+/* Drops the instances that refused this start from the candidates. */
+static size_t
+drop_refused(const struct pjob *pj, uint32_t *cands, size_t n)
+{
+	size_t i, k, m = 0;
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < pj->nrefused; k++)
+			if (pj->refused[k] == cands[i])
+				break;
+		if (k == pj->nrefused)
+			cands[m++] = cands[i];
+	}
+	return m;
+}
+
 static uint32_t
 place_one(struct sched_seq *s, struct sched_view *v, struct job *j,
-	  uint32_t proc)
+	  const struct pjob *pj)
 {
 	const struct sched_app *a = sched_view_app(v, j->app);
-	const struct sched_process *p = sched_view_process(v, proc);
+	const struct sched_process *p = sched_view_process(v, pj->proc);
 	struct sched_place_req rq = {0};
 	enum rl_distribution dist = a->rule->distribution;
 
 	rq.strategy = j->strategy;
 	rq.source = s->conf.load_source;
 	rq.load = p->load;
-	rq.proc = proc;
+	rq.proc = pj->proc;
 	rq.node = SCHED_NONE;
 	rq.cands = s->scratch;
 	if (dist == RL_DIST_SINGLE_INSTANCE) {
@@ -560,15 +618,20 @@ place_one(struct sched_seq *s, struct sched_view *v, struct job *j,
 		s->scratch[0] = j->forced_inst;
 		rq.ncands = 1;
 	} else {
-		rq.ncands = sched_place_candidates(v, proc, s->scratch);
+		rq.ncands = sched_place_candidates(v, pj->proc, s->scratch);
 	}
 	if (dist == RL_DIST_SINGLE_NODE) {
 		if (j->target_node == SCHED_NONE)
 			return SCHED_NONE;
 		rq.node = j->target_node;
 	}
-	return sched_place(v, &rq, NULL);
+	rq.ncands = drop_refused(pj, s->scratch, rq.ncands);
+	return sched_place(v, &rq, j->why);
 }
+
+static void request_start(struct sched_seq *s, struct sched_view *v,
+			  struct job *j, struct pjob *pj, uint32_t inst,
+			  int64_t now, struct sched_actions *out);
 
 /* Launches one record; returns true when it is in flight. */
 static bool
@@ -576,7 +639,6 @@ launch(struct sched_seq *s, struct sched_view *v, struct job *j,
        struct pjob *pj, int64_t now, struct sched_actions *out)
 {
 	const struct sched_process *p = sched_view_process(v, pj->proc);
-	struct sched_action a = {0};
 	uint32_t inst;
 
 	if (j->kind == JOB_STOP) {
@@ -596,13 +658,25 @@ launch(struct sched_seq *s, struct sched_view *v, struct job *j,
 		pj->phase = PJ_DONE;
 		return false;
 	}
-	inst = place_one(s, v, j, pj->proc);
+	inst = place_one(s, v, j, pj);
 	if (inst == SCHED_NONE) {
 		pj->phase = PJ_DONE;
 		force(v, pj->proc, SCHED_PROC_FATAL, r_no_resource, now, j, out);
 		start_failed(j, v, pj->proc);
 		return false;
 	}
+	request_start(s, v, j, pj, inst, now, out);
+	return true;
+}
+
+static void
+request_start(struct sched_seq *s, struct sched_view *v, struct job *j,
+	      struct pjob *pj, uint32_t inst, int64_t now,
+	      struct sched_actions *out)
+{
+	const struct sched_process *p = sched_view_process(v, pj->proc);
+	struct sched_action a = {0};
+
 	pj->inst = inst;
 	sched_view_reserve(v, pj->proc, inst, p->load, INT64_MAX);
 	a.kind = SCHED_ACT_START;
@@ -616,7 +690,6 @@ launch(struct sched_seq *s, struct sched_view *v, struct job *j,
 	sched_actions_push(out, &a);
 	pj->phase = PJ_REQUESTED;
 	pj->deadline = now + s->conf.margin_ms;
-	return true;
 }
 
 static void
@@ -803,28 +876,48 @@ sched_seq_restart_app(struct sched_seq *s, struct sched_view *v, uint32_t app,
 			   out, ret_job);
 }
 
+/* A process job: INST is the start target (SCHED_NONE: placement);
+ * ONLY/NONLY, if ONLY is not NULL, the copies a stop is limited to. */
 static int
 process_command(struct sched_seq *s, struct sched_view *v, uint32_t proc,
-		enum job_kind kind, enum rl_strategy strategy, uint32_t inst,
-		int64_t now, struct sched_actions *out, uint32_t *ret_job)
+		enum job_kind kind, enum job_then then,
+		enum rl_strategy strategy, uint32_t inst, const uint32_t *only,
+		size_t nonly, int64_t now, struct sched_actions *out,
+		uint32_t *ret_job)
 {
 	const struct sched_process *p = sched_view_process(v, proc);
 	const struct sched_app *a;
 	struct job *j;
+	size_t i, live = 0;
 
 	if (p == NULL || p->program == NULL ||
 	    (inst != SCHED_NONE && inst >= sched_view_ninstances(v)))
 		return -ENOENT;
 	fit(s, v);
-	if (s->by_proc[proc])
+	if (s->by_proc[proc] || s->by_app[p->app])
 		return -EBUSY;
-	if ((kind == JOB_START) != (p->nrunning == 0))
+	if (kind == JOB_START && p->nrunning > 0)
+		return -EALREADY;
+	for (i = 0; only && i < nonly; i++) {
+		const struct sched_pinfo *pi = sched_view_pinfo(v, proc,
+								only[i]);
+		if (pi && !sched_proc_state_stopped(pi->state))
+			live++;
+	}
+	if (kind == JOB_STOP && then == THEN_NONE &&
+	    (only ? live == 0 : p->nrunning == 0))
 		return -EALREADY;
 	a = sched_view_app(v, p->app);
 	j = job_new(s, kind, p->app, SCHED_NONE);
 	j->single = true;
 	j->single_proc = proc;
 	j->forced_inst = inst;
+	j->then = then;
+	if (only) {
+		j->only = xcalloc(nonly + 1, sizeof(*j->only));
+		memcpy(j->only, only, nonly * sizeof(*only));
+		j->nonly = nonly;
+	}
 	j->strategy = (unsigned)strategy < _RL_STRATEGY_MAX
 			      ? strategy
 			      : a->rule->starting_strategy;
@@ -842,8 +935,8 @@ sched_seq_start_process(struct sched_seq *s, struct sched_view *v,
 			uint32_t inst, int64_t now, struct sched_actions *out,
 			uint32_t *ret_job)
 {
-	return process_command(s, v, proc, JOB_START, strategy, inst, now,
-			       out, ret_job);
+	return process_command(s, v, proc, JOB_START, THEN_NONE, strategy,
+			       inst, NULL, 0, now, out, ret_job);
 }
 
 int
@@ -851,8 +944,32 @@ sched_seq_stop_process(struct sched_seq *s, struct sched_view *v,
 		       uint32_t proc, int64_t now, struct sched_actions *out,
 		       uint32_t *ret_job)
 {
-	return process_command(s, v, proc, JOB_STOP, SCHED_STRATEGY_DEFAULT,
-			       SCHED_NONE, now, out, ret_job);
+	return process_command(s, v, proc, JOB_STOP, THEN_NONE,
+			       SCHED_STRATEGY_DEFAULT, SCHED_NONE, NULL, 0, now,
+			       out, ret_job);
+}
+
+int
+sched_seq_stop_copies(struct sched_seq *s, struct sched_view *v,
+		      uint32_t proc, const uint32_t *insts, size_t n,
+		      int64_t now, struct sched_actions *out,
+		      uint32_t *ret_job)
+{
+	if (insts == NULL || n == 0)
+		return -EALREADY;
+	return process_command(s, v, proc, JOB_STOP, THEN_NONE,
+			       SCHED_STRATEGY_DEFAULT, SCHED_NONE, insts, n,
+			       now, out, ret_job);
+}
+
+int
+sched_seq_restart_process(struct sched_seq *s, struct sched_view *v,
+			  uint32_t proc, enum rl_strategy strategy,
+			  int64_t now, struct sched_actions *out,
+			  uint32_t *ret_job)
+{
+	return process_command(s, v, proc, JOB_STOP, THEN_START, strategy,
+			       SCHED_NONE, NULL, 0, now, out, ret_job);
 }
 
 static int
@@ -1054,6 +1171,39 @@ find_pj(struct sched_seq *s, int64_t now, uint32_t inst, struct job **ret_j)
 }
 
 void
+sched_seq_start_refused(struct sched_seq *s, struct sched_view *v,
+			uint32_t proc, uint32_t inst, int64_t now,
+			struct sched_actions *out)
+{
+	struct pjob *pj = NULL;
+	struct job *j;
+	uint32_t next;
+	size_t i;
+
+	if (proc >= s->nby_proc || (j = s->by_proc[proc]) == NULL ||
+	    j->kind != JOB_START)
+		return;
+	for (i = 0; i < j->npj; i++)
+		if (j->pj[i].proc == proc && j->pj[i].inst == inst &&
+		    j->pj[i].phase == PJ_REQUESTED)
+			pj = &j->pj[i];
+	if (pj == NULL)
+		return;
+	pj->refused = xreallocarray(pj->refused, pj->nrefused + 1,
+				    sizeof(*pj->refused));
+	pj->refused[pj->nrefused++] = inst;
+	sched_view_release(v, proc);
+	next = place_one(s, v, j, pj);
+	if (next == SCHED_NONE) {
+		force(v, proc, SCHED_PROC_FATAL, r_no_resource, now, j, out);
+		complete(s, v, j, pj, false, now, out);
+	} else {
+		request_start(s, v, j, pj, next, now, out);
+	}
+	reap(s);
+}
+
+void
 sched_seq_tick(struct sched_seq *s, struct sched_view *v, int64_t now,
 	       struct sched_actions *out)
 {
@@ -1116,8 +1266,10 @@ sched_seq_abort(struct sched_seq *s, struct sched_view *v)
 	s->njobs = 0;
 	if (s->by_proc)
 		memset(s->by_proc, 0, s->nby_proc * sizeof(*s->by_proc));
-	if (s->by_app)
+	if (s->by_app) {
 		memset(s->by_app, 0, s->nby_app * sizeof(*s->by_app));
+		memset(s->singles, 0, s->nby_app * sizeof(*s->singles));
+	}
 }
 
 bool
@@ -1129,11 +1281,175 @@ sched_seq_idle(const struct sched_seq *s)
 bool
 sched_seq_app_busy(const struct sched_seq *s, uint32_t app)
 {
-	return app < s->nby_app && s->by_app[app] != NULL;
+	return app < s->nby_app && (s->by_app[app] != NULL || s->singles[app]);
 }
 
 bool
 sched_seq_job_active(const struct sched_seq *s, uint32_t job)
 {
 	return find_job(s, job) != NULL;
+}
+
+/* ------------------------------------------------------------ dry run */
+
+static void
+json_str(struct strbuf *out, const char *s)
+{
+	strbuf_addc(out, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			strbuf_addf(out, "\\%c", c);
+		else if (c < 0x20)
+			strbuf_addf(out, "\\u%04x", c);
+		else
+			strbuf_addc(out, (char)c);
+	}
+	strbuf_addc(out, '"');
+}
+
+int
+sched_seq_plan(struct sched_view *v, const struct sched_seq_conf *c,
+	       uint32_t app, uint32_t proc, enum rl_strategy strategy,
+	       struct sched_plan *ret)
+{
+	const struct sched_app *a;
+	struct sched_seq *s;
+	struct sched_plan plan = SCHED_PLAN_INIT;
+	size_t ni = sched_view_ninstances(v), i;
+	uint32_t *assigned = NULL, *reserved = NULL;
+	bool *assign_done = NULL;
+	uint32_t app_assigned;
+	bool app_done;
+	size_t nreserved = 0;
+	struct job *j;
+
+	if (proc != SCHED_NONE) {
+		const struct sched_process *p = sched_view_process(v, proc);
+		if (p == NULL || p->program == NULL)
+			return -ENOENT;
+		app = p->app;
+	}
+	a = sched_view_app(v, app);
+	if (a == NULL || a->rule == NULL)
+		return -ENOENT;
+	s = sched_seq_new(c);
+	fit(s, v);
+	/* what the dry run may change in the view, to put it back */
+	app_assigned = a->app_assigned;
+	app_done = a->app_assign_done;
+	assigned = xcalloc(a->nprocs + 1, sizeof(*assigned));
+	assign_done = xcalloc(a->nprocs + 1, sizeof(*assign_done));
+	reserved = xcalloc(a->nprocs + 1, sizeof(*reserved));
+	for (i = 0; i < a->nprocs; i++) {
+		const struct sched_process *p = sched_view_process(v,
+								   a->procs[i]);
+		assigned[i] = p->assigned;
+		assign_done[i] = p->assign_done;
+	}
+	j = job_new(s, JOB_START, app, SCHED_NONE);
+	j->single = proc != SCHED_NONE;
+	j->single_proc = proc;
+	j->strategy = (unsigned)strategy < _RL_STRATEGY_MAX
+			      ? strategy
+			      : a->rule->starting_strategy;
+	j->why = xcalloc(ni + 1, sizeof(*j->why));
+	build_start(s, v, j);
+	plan.ninstances = ni;
+	plan.v = xcalloc(j->npj + 1, sizeof(*plan.v));
+	for (i = 0; i < j->npj; i++) {
+		struct sched_plan_entry *e = &plan.v[plan.n++];
+		const struct sched_process *p = sched_view_process(v,
+								   j->pj[i].proc);
+		e->proc = j->pj[i].proc;
+		if (p->nrunning > 0) {
+			e->inst = p->running_inst;
+			e->reason = "already running";
+			continue;
+		}
+		if (p->resv != SCHED_NONE) {
+			e->inst = sched_view_reservation(v, p->resv)->inst;
+			e->reason = "start in progress";
+			continue;
+		}
+		e->inst = place_one(s, v, j, &j->pj[i]);
+		e->why = xcalloc(ni + 1, sizeof(*e->why));
+		memcpy(e->why, j->why, ni * sizeof(*e->why));
+		if (e->inst == SCHED_NONE) {
+			e->reason = r_no_resource;
+			continue;
+		}
+		e->reason = "placed";
+		sched_view_reserve(v, e->proc, e->inst, p->load, INT64_MAX);
+		reserved[nreserved++] = e->proc;
+	}
+	for (i = 0; i < nreserved; i++)
+		sched_view_release(v, reserved[i]);
+	for (i = 0; i < a->nprocs; i++)
+		sched_view_restore_assigned(v, a->procs[i], assigned[i],
+					    assign_done[i]);
+	sched_view_restore_app_assigned(v, app, app_assigned, app_done);
+	free(j->why);
+	j->why = NULL;
+	free(assigned);
+	free(assign_done);
+	free(reserved);
+	sched_seq_free(s);
+	*ret = plan;
+	return 0;
+}
+
+void
+sched_plan_done(struct sched_plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->v[i].why);
+	free(p->v);
+	memset(p, 0, sizeof(*p));
+}
+
+void
+sched_plan_to_json(const struct sched_view *v, const struct sched_plan *p,
+		   struct strbuf *out)
+{
+	struct strbuf why = STRBUF_INIT;
+	size_t i, k;
+	bool first;
+
+	strbuf_adds(out, "{\"placements\":[");
+	for (i = 0; i < p->n; i++) {
+		const struct sched_plan_entry *e = &p->v[i];
+		if (i)
+			strbuf_addc(out, ',');
+		strbuf_adds(out, "{\"namespec\":");
+		json_str(out, sched_view_process(v, e->proc)->namespec);
+		strbuf_adds(out, ",\"instance\":");
+		if (e->inst == SCHED_NONE)
+			strbuf_adds(out, "null");
+		else
+			json_str(out, sched_view_instance(v, e->inst)->name);
+		strbuf_adds(out, ",\"reason\":");
+		json_str(out, e->reason);
+		strbuf_adds(out, ",\"excluded\":[");
+		first = true;
+		for (k = 0; e->why && k < p->ninstances; k++) {
+			if (e->why[k].excl == SCHED_EXCL_CHOSEN)
+				continue;
+			if (!first)
+				strbuf_addc(out, ',');
+			first = false;
+			strbuf_reset(&why);
+			sched_why_format(v, (uint32_t)k, &e->why[k], &why);
+			strbuf_adds(out, "{\"instance\":");
+			json_str(out, sched_view_instance(v, (uint32_t)k)->name);
+			strbuf_adds(out, ",\"reason\":");
+			json_str(out, strbuf_str(&why));
+			strbuf_addc(out, '}');
+		}
+		strbuf_adds(out, "]}");
+	}
+	strbuf_adds(out, "]}");
+	strbuf_done(&why);
 }

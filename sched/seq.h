@@ -33,6 +33,9 @@
  *       of a group in parallel, the next group when all are done.
  *   stop all           every application with a running process, grouped
  *       by stop_sequence descending.
+ * The global jobs skip applications already in a job (Supvisors runs them
+ * only when no job is in progress): for a shutdown, sched_seq_abort()
+ * first.
  *
  * Distribution: ALL_INSTANCES places each process when its rank starts;
  * SINGLE_INSTANCE chooses one instance for the application (the one it
@@ -73,6 +76,8 @@
 #include "sched/action.h"
 
 struct sched_view;
+struct sched_why;
+struct strbuf;
 
 /* Use the application's own starting_strategy. */
 #define SCHED_STRATEGY_DEFAULT ((enum rl_strategy)_RL_STRATEGY_MAX)
@@ -113,6 +118,16 @@ int sched_seq_start_process(struct sched_seq *s, struct sched_view *v,
 int sched_seq_stop_process(struct sched_seq *s, struct sched_view *v,
 			   uint32_t proc, int64_t now,
 			   struct sched_actions *out, uint32_t *ret_job);
+/* Stops the copies on INSTS only (conciliation), as one job. */
+int sched_seq_stop_copies(struct sched_seq *s, struct sched_view *v,
+			  uint32_t proc, const uint32_t *insts, size_t n,
+			  int64_t now, struct sched_actions *out,
+			  uint32_t *ret_job);
+/* Stops every copy, then starts one (placement re-evaluated). */
+int sched_seq_restart_process(struct sched_seq *s, struct sched_view *v,
+			      uint32_t proc, enum rl_strategy strategy,
+			      int64_t now, struct sched_actions *out,
+			      uint32_t *ret_job);
 int sched_seq_start_all(struct sched_seq *s, struct sched_view *v,
 			int64_t now, struct sched_actions *out,
 			uint32_t *ret_job);
@@ -128,6 +143,12 @@ void sched_seq_process_event(struct sched_seq *s, struct sched_view *v,
 void sched_seq_instance_lost(struct sched_seq *s, struct sched_view *v,
 			     uint32_t inst, int64_t now,
 			     struct sched_actions *out);
+/* INST refused the START of PROC (its own admission check found no
+ * room, DESIGN.md 7.3): the start is placed again without it, or fails
+ * with "No resource available" when no candidate is left. */
+void sched_seq_start_refused(struct sched_seq *s, struct sched_view *v,
+			     uint32_t proc, uint32_t inst, int64_t now,
+			     struct sched_actions *out);
 /* Timeouts due at NOW. */
 void sched_seq_tick(struct sched_seq *s, struct sched_view *v, int64_t now,
 		    struct sched_actions *out);
@@ -137,7 +158,42 @@ int64_t sched_seq_next_deadline(const struct sched_seq *s);
  * ELECTION); releases their reservations.  No JOB_DONE is emitted. */
 void sched_seq_abort(struct sched_seq *s, struct sched_view *v);
 
+/* ------------------------------------------------------------ dry run
+ * sched_seq_plan() predicts where a start would put every process, as
+ * Supvisors' test_start_application/test_start_process: the same
+ * placement code as a real start, ranks in order, each placement
+ * reserving its load for the next ones (as if every process started),
+ * then every reservation and '#'/'@' assignment it made is undone.  APP
+ * with PROC SCHED_NONE plans the application; PROC plans one process.
+ * Each entry says why each instance was not chosen. */
+struct sched_plan_entry {
+	uint32_t proc;
+	uint32_t inst;	    /* SCHED_NONE: no placement */
+	const char *reason; /* static: see sched_seq_plan() */
+	struct sched_why *why; /* ninstances entries; NULL if not placed */
+};
+
+struct sched_plan {
+	size_t n;
+	struct sched_plan_entry *v;
+	size_t ninstances;
+};
+
+#define SCHED_PLAN_INIT {0, NULL, 0}
+
+/* Reasons: "placed", "already running", "start in progress",
+ * "No resource available".  -ENOENT for unknown ids. */
+int sched_seq_plan(struct sched_view *v, const struct sched_seq_conf *c,
+		   uint32_t app, uint32_t proc, enum rl_strategy strategy,
+		   struct sched_plan *ret);
+void sched_plan_done(struct sched_plan *p);
+/* {"placements":[{"namespec","instance"|null,"reason","excluded":
+ * [{"instance","reason"}]}]} (DESIGN.md 8; "excluded" added). */
+void sched_plan_to_json(const struct sched_view *v,
+			const struct sched_plan *p, struct strbuf *out);
+
 bool sched_seq_idle(const struct sched_seq *s);
+/* An application job, or a process job of one of its processes. */
 bool sched_seq_app_busy(const struct sched_seq *s, uint32_t app);
 bool sched_seq_job_active(const struct sched_seq *s, uint32_t job);
 

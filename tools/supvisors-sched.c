@@ -3,7 +3,11 @@
  *
  * A thin client of the daemon's HTTP API on its control socket, plus the
  * offline commands (check, keygen, completion) that need no daemon.  The
- * command table below is the single list of commands.
+ * command table below is the single list of commands: usage, `help`,
+ * shell completion and the interactive prompt all read it.
+ *
+ * With no command on a terminal, the prompt: the process status first,
+ * then one command per line, as supervisorctl does.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -16,15 +20,44 @@
 
 struct cli_opts cli_opts;
 
-static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
+	{"status", "[NAMESPEC...]", "show processes", cli_status, "namespec"},
+	{"start", "[--strategy S] [--instance I] [--no-wait] NAMESPEC...",
+	 "start processes (wait for RUNNING)", cli_start, "namespec"},
+	{"stop", "[--no-wait] NAMESPEC...", "stop processes", cli_stop,
+	 "namespec"},
+	{"restart", "[--strategy S] [--instance I] [--no-wait] NAMESPEC...",
+	 "stop, then start processes", cli_restart, "namespec"},
+	{"signal", "SIGNAL NAMESPEC...", "send a signal to processes",
+	 cli_signal, "signal"},
+	{"tail", "[-f] [-n BYTES] NAMESPEC [stdout|stderr]",
+	 "show (-f: follow) the end of a process log", cli_tail, "tail"},
+	{"pid", "[NAMESPEC...]", "print the pid of the daemon or of processes",
+	 cli_pid, "namespec"},
+	{"apps", "", "show applications", cli_apps, NULL},
+	{"app", "start|stop|restart [--strategy S] [--no-wait] APP...",
+	 "start, stop or restart applications", cli_app, "app-action"},
+	{"stats", "[-w] [INSTANCE|NAMESPEC]",
+	 "node, process and application statistics", cli_stats, "namespec"},
+	{"state", "", "show the cluster state and the master", cli_state,
+	 NULL},
+	{"reload", "", "re-read the configuration, apply the difference",
+	 cli_reload, NULL},
+	{"shutdown", "", "stop every process, then the daemon", cli_shutdown,
+	 NULL},
 	{"check", "[-c FILE] [--json] [FILE]", "validate a configuration",
 	 cli_check, "file"},
-	{"version", "", "print the version", cmd_version, NULL},
-	{"help", "[COMMAND]", "show commands", cmd_help, NULL},
 	{"keygen", "", "print a new cluster key (base64)", cli_keygen, NULL},
+	{"version", "", "print the versions of the CLI and the daemon",
+	 cli_version, NULL},
+	{"completion", "bash|zsh|fish", "print a shell completion script",
+	 cli_completion, "shell"},
+	{"help", "[COMMAND]", "show commands, or how to use one", cmd_help,
+	 NULL},
+	{"__complete", "names|apps", "names for shell completion",
+	 cli_complete, NULL},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -36,21 +69,10 @@ usage(FILE *f)
 	fprintf(f, "usage: supvisors-sched [-s socket] [-c config] [--json] "
 		   "[-o wide] [--no-color] command [arg ...]\n\ncommands:\n");
 	for (c = cli_commands; c->name != NULL; c++)
-		fprintf(f, "  %-10s %-28s %s\n", c->name, c->args, c->summary);
-}
-
-static int
-cmd_version(int argc, char **argv)
-{
-	printf("supvisors-sched %s\n", SUPVISORS_VERSION);
-	return CLI_EXIT_OK;
-}
-
-static int
-cmd_help(int argc, char **argv)
-{
-	usage(stdout);
-	return CLI_EXIT_OK;
+		if (strncmp(c->name, "__", 2) != 0)
+			fprintf(f, "  %-11s %s\n", c->name, c->summary);
+	fprintf(f, "\n'supvisors-sched help COMMAND' shows a command's "
+		   "arguments.\n");
 }
 
 static const struct cli_command *
@@ -62,6 +84,80 @@ find_command(const char *name)
 		if (strcmp(c->name, name) == 0)
 			return c;
 	return NULL;
+}
+
+static int
+cmd_help(int argc, char **argv)
+{
+	const struct cli_command *c;
+
+	if (argc < 2) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	c = find_command(argv[1]);
+	if (c == NULL) {
+		fprintf(stderr, "supvisors-sched: unknown command '%s'\n",
+			argv[1]);
+		return CLI_EXIT_USAGE;
+	}
+	printf("usage: supvisors-sched %s%s%s\n  %s\n", c->name,
+	       c->args[0] ? " " : "", c->args, c->summary);
+	return CLI_EXIT_OK;
+}
+
+static int
+run_command(const struct cli_command *cmd, int argc, char **argv)
+{
+	int rc;
+
+	/* commands parse their own options with getopt; 0 resets it */
+	optind = 0;
+	rc = cmd->run(argc, argv);
+	fflush(stdout);
+	return rc;
+}
+
+/* The interactive prompt: a plain getline loop. */
+static int
+prompt(void)
+{
+	char *line = NULL, **words;
+	char *status_argv[] = {"status", NULL};
+	const struct cli_command *cmd;
+	size_t cap = 0;
+	int n;
+
+	run_command(find_command("status"), 1, status_argv);
+	for (;;) {
+		fputs("supvisors-sched> ", stdout);
+		fflush(stdout);
+		if (getline(&line, &cap, stdin) < 0) {
+			putchar('\n');
+			break;
+		}
+		n = cli_split_words(line, &words);
+		if (n < 0) {
+			fprintf(stderr, "*** unclosed quote\n");
+			continue;
+		}
+		if (n > 0 && (strcmp(words[0], "quit") == 0 ||
+			      strcmp(words[0], "exit") == 0)) {
+			cli_words_free(words);
+			break;
+		}
+		if (n > 0) {
+			cmd = find_command(words[0]);
+			if (cmd == NULL)
+				fprintf(stderr, "*** unknown command '%s' "
+						"(try 'help')\n", words[0]);
+			else
+				run_command(cmd, n, words);
+		}
+		cli_words_free(words);
+	}
+	free(line);
+	return CLI_EXIT_OK;
 }
 
 int
@@ -79,7 +175,7 @@ main(int argc, char **argv)
 	};
 	const struct cli_command *cmd;
 	const char *term = getenv("TERM"), *nocolor = getenv("NO_COLOR");
-	int c;
+	int c, rc;
 
 	cli_opts.socket = getenv("SUPVISORS_SCHED_SOCKET");
 	cli_opts.color = isatty(1) && term != NULL && strcmp(term, "dumb") &&
@@ -112,7 +208,8 @@ main(int argc, char **argv)
 			cli_opts.color = false;
 			break;
 		case 'V':
-			return cmd_version(0, NULL);
+			printf("supvisors-sched %s\n", SUPVISORS_VERSION);
+			return CLI_EXIT_OK;
 		case 'h':
 			usage(stdout);
 			return CLI_EXIT_OK;
@@ -122,6 +219,11 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+			rc = prompt();
+			cli_disconnect();
+			return rc;
+		}
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
@@ -132,13 +234,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	optind++;
-	/* commands use getopt again on their own argv */
-	{
-		int sub_argc = argc - optind + 1;
-		char **sub_argv = argv + optind - 1;
-
-		optind = 1;
-		return cmd->run(sub_argc, sub_argv);
-	}
+	rc = run_command(cmd, argc - optind, argv + optind);
+	cli_disconnect();
+	return rc;
 }
