@@ -228,6 +228,130 @@ add_node(struct sched_formula *f, enum node_op op, uint32_t left,
 	return (uint32_t)f->nnodes++;
 }
 
+/* glibc's regcomp expands `+` and intervals by copying the repeated
+ * tree, so stacked or nested repetitions grow it exponentially (the
+ * fuzzer found `d+++++...` exhausting memory).  Reject what no process
+ * name pattern needs: stacked quantifiers (Python's "multiple repeat"),
+ * a quantifier with nothing to repeat, intervals above 32, and patterns
+ * whose repetition factors multiply past 4096 (counted as if nested, an
+ * upper bound).  NULL when fine, else the reason. */
+#define PATTERN_MAX_LEN 256
+#define PATTERN_MAX_INTERVAL 32
+#define PATTERN_MAX_FACTOR 4096
+
+static const char *
+check_pattern(const char *pat)
+{
+	unsigned long factor = 1;
+	bool after_atom = false, after_quant = false;
+	unsigned depth = 0;
+	const char *p;
+
+	if (strlen(pat) > PATTERN_MAX_LEN)
+		return "pattern longer than 256 bytes";
+	for (p = pat; *p; p++) {
+		unsigned long f = 1;
+
+		switch (*p) {
+		case '\\':
+			if (p[1] != '\0')
+				p++;
+			after_atom = true;
+			after_quant = false;
+			continue;
+		case '[':
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			for (; *p && *p != ']'; p++) {
+				const char *e;
+				char close;
+				if (p[0] != '[' || (p[1] != ':' && p[1] != '.' &&
+						    p[1] != '='))
+					continue;
+				/* [:class:], [.coll.], [=equiv=] */
+				close = p[1];
+				for (e = p + 2; *e && !(e[0] == close &&
+							 e[1] == ']');
+				     e++)
+					;
+				if (*e == '\0')
+					return "unterminated '['";
+				p = e + 1; /* its ']'; the loop steps over */
+			}
+			if (*p == '\0')
+				return "unterminated '['";
+			after_atom = true;
+			after_quant = false;
+			continue;
+		case '(':
+			depth++;
+			after_atom = false;
+			after_quant = false;
+			continue;
+		case '|':
+			after_atom = false;
+			after_quant = false;
+			continue;
+		case ')':
+			/* also keeps the pattern inside our ^(...)$ anchors */
+			if (depth == 0)
+				return "unbalanced ')'";
+			depth--;
+			after_atom = true;
+			after_quant = false;
+			continue;
+		case '*':
+		case '?':
+			break;
+		case '+':
+			f = 2;
+			break;
+		case '{': {
+			unsigned long lo = 0, hi = 0;
+			const char *q = p + 1;
+			if (!isdigit((unsigned char)*q))
+				return "bad repetition '{'";
+			for (; isdigit((unsigned char)*q) && lo <= 1000; q++)
+				lo = lo * 10 + (unsigned long)(*q - '0');
+			hi = lo;
+			if (*q == ',') {
+				q++;
+				hi = 0;
+				for (; isdigit((unsigned char)*q) && hi <= 1000;
+				     q++)
+					hi = hi * 10 + (unsigned long)(*q - '0');
+				if (hi == 0)
+					hi = lo;
+			}
+			if (*q != '}')
+				return "bad repetition '{'";
+			if (MAX(lo, hi) > PATTERN_MAX_INTERVAL)
+				return "repetition count above 32";
+			f = MAX(lo, hi) + 1;
+			p = q;
+			break;
+		}
+		default:
+			after_atom = true;
+			after_quant = false;
+			continue;
+		}
+		/* a quantifier */
+		if (after_quant)
+			return "multiple repeat";
+		if (!after_atom)
+			return "nothing to repeat";
+		after_quant = true;
+		factor *= f;
+		if (factor > PATTERN_MAX_FACTOR)
+			return "pattern too complex (nested repetitions)";
+	}
+	return depth ? "missing ')'" : NULL;
+}
+
 /* The pattern as an anchored ERE, with \d and \D rewritten. */
 static char *
 pattern_to_ere(const char *pat)
@@ -261,6 +385,7 @@ parse_operand(struct parser *ps, enum node_op op, uint32_t *ret)
 	struct sched_formula *f = ps->f;
 	struct operand *o;
 	size_t col = ps->tok_col;
+	const char *why;
 	char *ere;
 	int r;
 
@@ -274,6 +399,8 @@ parse_operand(struct parser *ps, enum node_op op, uint32_t *ret)
 		return fail(ps, col, "empty name");
 	if (strlen(strbuf_str(&ps->str)) != ps->str.len)
 		return fail(ps, col, "NUL byte in a name");
+	if ((why = check_pattern(strbuf_str(&ps->str))) != NULL)
+		return fail(ps, col, "bad regular expression: %s", why);
 	ere = pattern_to_ere(strbuf_str(&ps->str));
 	r = regcomp(&o->re, ere, REG_EXTENDED | REG_NOSUB);
 	free(ere);

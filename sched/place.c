@@ -8,6 +8,7 @@
 #include "sched/place.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,12 @@ const char *
 sched_excl_to_string(enum sched_excl e)
 {
 	return (unsigned)e < _SCHED_EXCL_MAX ? excl_names[e] : NULL;
+}
+
+int
+sched_excl_from_string(const char *s)
+{
+	return sched_name_lookup(excl_names, _SCHED_EXCL_MAX, s);
 }
 
 unsigned
@@ -89,9 +96,11 @@ usable(const struct sched_view *v, const struct sched_instance *in,
 	return SCHED_EXCL_CHOSEN;
 }
 
-uint32_t
-sched_place(const struct sched_view *v, const struct sched_place_req *rq,
-	    struct sched_why *why)
+/* The dry-run path: the same decision as fast_place(), plus a reason for
+ * every instance.  The unit tests check that both always agree. */
+static uint32_t
+explain_place(const struct sched_view *v, const struct sched_place_req *rq,
+	      struct sched_why *why)
 {
 	const struct sched_instance *insts = sched_view_instances(v);
 	const struct sched_node *nodes = sched_view_nodes(v);
@@ -104,7 +113,7 @@ sched_place(const struct sched_view *v, const struct sched_place_req *rq,
 	unsigned best_a = 0, best_b = 0;
 	size_t i;
 
-	if (why) {
+	{
 		size_t n = sched_view_ninstances(v);
 		for (i = 0; i < n; i++) {
 			memset(&why[i], 0, sizeof(why[i]));
@@ -123,7 +132,7 @@ sched_place(const struct sched_view *v, const struct sched_place_req *rq,
 		e = usable(v, in, c, rq);
 		nt = node_base(nd, rq->source) + nd->pending;
 		it = in->load + in->pending;
-		if (why) {
+		{
 			why[c].node_load = node_base(nd, rq->source);
 			why[c].node_pending = nd->pending;
 			why[c].inst_load = in->load;
@@ -135,12 +144,10 @@ sched_place(const struct sched_view *v, const struct sched_place_req *rq,
 		    rq->strategy == RL_STRATEGY_LOCAL && c != local)
 			e = SCHED_EXCL_NOT_LOCAL;
 		if (e != SCHED_EXCL_CHOSEN) {
-			if (why)
-				why[c].excl = e;
+			why[c].excl = e;
 			continue;
 		}
-		if (why)
-			why[c].excl = SCHED_EXCL_NOT_CHOSEN;
+		why[c].excl = SCHED_EXCL_NOT_CHOSEN;
 		a = node_first ? nt : it;
 		b = node_first ? it : nt;
 		if (best == SCHED_NONE)
@@ -156,16 +163,81 @@ sched_place(const struct sched_view *v, const struct sched_place_req *rq,
 			best = c;
 			best_a = a;
 			best_b = b;
-			/* CONFIG takes the first valid one: nothing after it
-			 * can change the answer, except for the dry run */
-			if (why == NULL && (rq->strategy == RL_STRATEGY_CONFIG ||
-					    rq->strategy == RL_STRATEGY_LOCAL))
-				break;
 		}
 	}
-	if (why && best != SCHED_NONE)
+	if (best != SCHED_NONE)
 		why[best].excl = SCHED_EXCL_CHOSEN;
 	return best;
+}
+
+static bool
+disabled_on(const struct sched_view *v, uint32_t proc, uint32_t inst)
+{
+	const struct sched_pinfo *pi = sched_view_pinfo(v, proc, inst);
+
+	return pi && pi->disabled;
+}
+
+/* The decision path: packed per-instance data, keys folded into one
+ * 64-bit integer, CONFIG and LOCAL stop at the first valid candidate. */
+static uint32_t
+fast_place(const struct sched_view *v, const struct sched_place_req *rq)
+{
+	const struct sched_inst_hot *hot = sched_view_hot(v);
+	const struct sched_node *nodes = sched_view_nodes(v);
+	const bool node_first = rq->strategy == RL_STRATEGY_LESS_LOADED_NODE ||
+				rq->strategy == RL_STRATEGY_MOST_LOADED_NODE;
+	const bool most = rq->strategy == RL_STRATEGY_MOST_LOADED ||
+			  rq->strategy == RL_STRATEGY_MOST_LOADED_NODE;
+	const bool first = rq->strategy == RL_STRATEGY_CONFIG ||
+			   rq->strategy == RL_STRATEGY_LOCAL;
+	const bool check_disabled =
+		rq->proc != SCHED_NONE &&
+		sched_view_process(v, rq->proc)->ndisabled > 0;
+	const uint32_t local = sched_view_local(v);
+	const unsigned room = rq->load > 100 ? 0 : 100 - rq->load;
+	uint32_t best = SCHED_NONE;
+	uint64_t best_key = 0;
+	size_t i;
+
+	for (i = 0; i < rq->ncands; i++) {
+		uint32_t c = rq->cands[i];
+		const struct sched_inst_hot *h = &hot[c];
+		const struct sched_node *nd;
+		unsigned nt;
+		uint64_t key;
+
+		if (!h->usable)
+			continue;
+		if (rq->node != SCHED_NONE && h->node != rq->node)
+			continue;
+		nd = &nodes[h->node];
+		nt = node_base(nd, rq->source) + nd->pending;
+		if (nt > room || rq->load > 100)
+			continue;
+		if (check_disabled && disabled_on(v, rq->proc, c))
+			continue;
+		if (first) {
+			if (rq->strategy == RL_STRATEGY_LOCAL && c != local)
+				continue;
+			return c;
+		}
+		key = node_first ? (uint64_t)nt << 32 | h->total
+				 : (uint64_t)h->total << 32 | nt;
+		if (best == SCHED_NONE || (most ? key >= best_key
+						: key < best_key)) {
+			best = c;
+			best_key = key;
+		}
+	}
+	return best;
+}
+
+uint32_t
+sched_place(const struct sched_view *v, const struct sched_place_req *rq,
+	    struct sched_why *why)
+{
+	return why ? explain_place(v, rq, why) : fast_place(v, rq);
 }
 
 void
@@ -253,6 +325,33 @@ sched_place_resolve(const struct sched_view *v,
 	if (mark != stack)
 		free(mark);
 	return n;
+}
+
+int
+sched_place_admit(const struct sched_view *v, uint32_t inst, uint32_t proc,
+		  unsigned load, enum rl_load_source source,
+		  unsigned *ret_node_total)
+{
+	const struct sched_instance *in = sched_view_instance(v, inst);
+	const struct sched_process *p = sched_view_process(v, proc);
+	unsigned total;
+
+	if (in == NULL || p == NULL)
+		return -ENOENT;
+	if (in->state != SCHED_INST_RUNNING)
+		return -EHOSTDOWN;
+	total = sched_place_node_total(v, in->node, source);
+	if (p->resv != SCHED_NONE) {
+		const struct sched_resv *r = sched_view_reservation(v, p->resv);
+		if (sched_view_instance(v, r->inst)->node == in->node)
+			total -= r->load;
+	}
+	if (total + load > 100) {
+		if (ret_node_total)
+			*ret_node_total = total;
+		return -ENOSPC;
+	}
+	return 0;
 }
 
 /* N from an application name ending in -N or _N (N >= 1), else 0. */

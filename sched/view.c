@@ -30,6 +30,7 @@ struct strmap {
 
 struct sched_view {
 	struct sched_instance *inst;
+	struct sched_inst_hot *hot; /* same index, same capacity */
 	size_t ninst, capinst;
 	struct sched_node *nodes;
 	size_t nnodes, capnodes;
@@ -62,8 +63,8 @@ sched_inst_state_to_string(enum sched_inst_state s)
 	return (unsigned)s < _SCHED_INST_MAX ? inst_state_names[s] : NULL;
 }
 
-static int
-lookup_name(const char *const *names, size_t n, const char *s)
+int
+sched_name_lookup(const char *const *names, size_t n, const char *s)
 {
 	size_t i;
 
@@ -78,7 +79,7 @@ lookup_name(const char *const *names, size_t n, const char *s)
 int
 sched_inst_state_from_string(const char *s)
 {
-	return lookup_name(inst_state_names, _SCHED_INST_MAX, s);
+	return sched_name_lookup(inst_state_names, _SCHED_INST_MAX, s);
 }
 
 const char *
@@ -90,7 +91,7 @@ sched_proc_state_to_string(enum sched_proc_state s)
 int
 sched_proc_state_from_string(const char *s)
 {
-	return lookup_name(proc_state_names, _SCHED_PROC_MAX, s);
+	return sched_name_lookup(proc_state_names, _SCHED_PROC_MAX, s);
 }
 
 int
@@ -244,6 +245,7 @@ sched_view_free(struct sched_view *v)
 		sched_formula_free(v->apps[i].formula);
 	}
 	free(v->inst);
+	free(v->hot);
 	free(v->nodes);
 	free(v->procs);
 	free(v->apps);
@@ -290,6 +292,9 @@ sched_view_add_instance(struct sched_view *v, const char *name,
 		return -EEXIST;
 	if (machine == NULL || *machine == '\0')
 		machine = name; /* unknown node: a node of its own */
+	if (v->ninst == v->capinst)
+		v->hot = xreallocarray(v->hot, v->capinst ? v->capinst * 2 : 8,
+				       sizeof(*v->hot));
 	GROW(v->inst, v->ninst, v->capinst);
 	id = (uint32_t)v->ninst++;
 	in = &v->inst[id];
@@ -298,6 +303,7 @@ sched_view_add_instance(struct sched_view *v, const char *name,
 	in->state = SCHED_INST_STOPPED;
 	in->local = local;
 	in->node = intern_node(v, machine);
+	v->hot[id] = (struct sched_inst_hot){in->node, 0, false};
 	v->nodes[in->node].ninstances++;
 	map_put(&v->inst_map, in->name, id);
 	if (local)
@@ -335,6 +341,7 @@ sched_view_set_instance_state(struct sched_view *v, uint32_t inst,
 		return;
 	v->inst[inst].state = state;
 	v->inst[inst].suspect = suspect;
+	v->hot[inst].usable = state == SCHED_INST_RUNNING && !suspect;
 }
 
 static void
@@ -366,6 +373,37 @@ sched_view_set_instance_cpu(struct sched_view *v, uint32_t inst,
 		v->nodes[in->node].cpu = in->cpu;
 	else if (old == v->nodes[in->node].cpu)
 		node_refresh_cpu(v, in->node);
+}
+
+int
+sched_view_set_instance_machine(struct sched_view *v, uint32_t inst,
+				const char *machine)
+{
+	struct sched_instance *in;
+	struct sched_node *from, *to;
+	uint32_t old, node;
+
+	if (inst >= v->ninst || machine == NULL || *machine == '\0')
+		return -EINVAL;
+	in = &v->inst[inst];
+	old = in->node;
+	node = intern_node(v, machine); /* may move v->nodes */
+	if (node == old)
+		return 0;
+	from = &v->nodes[old];
+	to = &v->nodes[node];
+	from->load -= in->load;
+	from->pending -= in->pending;
+	from->ninstances--;
+	to->load += in->load;
+	to->pending += in->pending;
+	to->ninstances++;
+	in->node = node;
+	v->hot[inst].node = node;
+	node_refresh_cpu(v, old);
+	if (in->cpu > to->cpu)
+		to->cpu = in->cpu;
+	return 0;
 }
 
 static void
@@ -448,6 +486,51 @@ sched_view_add_application(struct sched_view *v,
 	return 0;
 }
 
+int
+sched_view_build(const struct rules *r, struct sched_view **ret)
+{
+	const struct rl_instance_conf *ic = rules_instance(r);
+	const struct rl_cluster_conf *cc = rules_cluster(r);
+	struct sched_view *v = sched_view_new();
+	uint32_t local = SCHED_NONE, id;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < cc->ninstances; i++) {
+		const struct rl_instance *ri = &cc->instances[i];
+		bool is_local = ic->name && strcmp(ri->name, ic->name) == 0;
+		rc = sched_view_add_instance(v, ri->name,
+					     is_local ? ic->machine : ri->name,
+					     is_local, &id);
+		if (rc < 0)
+			goto fail;
+		sched_view_set_instance_tags(v, id, (const char *const *)ri->tags,
+					     ri->ntags);
+		if (is_local)
+			local = id;
+	}
+	if (local == SCHED_NONE) {
+		rc = sched_view_add_instance(v, ic->name, ic->machine, true,
+					     &local);
+		if (rc < 0)
+			goto fail;
+	}
+	if (ic->ntags)
+		sched_view_set_instance_tags(v, local, ic->tags, ic->ntags);
+	sched_view_set_instance_state(v, local, SCHED_INST_RUNNING, false);
+	for (i = 0; i < rules_napplications(r); i++) {
+		rc = sched_view_add_application(v, rules_application(r, i),
+						NULL);
+		if (rc < 0)
+			goto fail;
+	}
+	*ret = v;
+	return 0;
+fail:
+	sched_view_free(v);
+	return rc;
+}
+
 /* ------------------------------------------------------------ access */
 
 size_t
@@ -490,6 +573,12 @@ const struct sched_node *
 sched_view_nodes(const struct sched_view *v)
 {
 	return v->nodes;
+}
+
+const struct sched_inst_hot *
+sched_view_hot(const struct sched_view *v)
+{
+	return v->hot;
 }
 
 const struct sched_node *
@@ -663,6 +752,7 @@ resv_remove(struct sched_view *v, size_t idx)
 	size_t last = v->nresv - 1;
 
 	in->pending -= r->load;
+	v->hot[r->inst].total -= r->load;
 	v->nodes[in->node].pending -= r->load;
 	v->procs[r->proc].resv = SCHED_NONE;
 	if (idx != last) {
@@ -679,9 +769,11 @@ add_load(struct sched_view *v, uint32_t inst, unsigned load, bool add)
 
 	if (add) {
 		in->load += load;
+		v->hot[inst].total += load;
 		v->nodes[in->node].load += load;
 	} else {
 		in->load -= load;
+		v->hot[inst].total -= load;
 		v->nodes[in->node].load -= load;
 	}
 }
@@ -707,7 +799,10 @@ get_pinfo(struct sched_process *p, uint32_t inst)
 
 	if (pi)
 		return pi;
-	p->info = xreallocarray(p->info, p->ninfo + 1, sizeof(*p->info));
+	if (p->ninfo == p->capinfo) {
+		p->capinfo = p->capinfo ? p->capinfo * 2 : 2;
+		p->info = xreallocarray(p->info, p->capinfo, sizeof(*p->info));
+	}
 	pi = &p->info[p->ninfo++];
 	memset(pi, 0, sizeof(*pi));
 	pi->inst = inst;
@@ -727,6 +822,9 @@ sched_view_process_event(struct sched_view *v, uint32_t proc, uint32_t inst,
 	    (unsigned)ev->state >= _SCHED_PROC_MAX)
 		return -ENOENT;
 	p = &v->procs[proc];
+	if (p->ninfo == 0 && ev->state == SCHED_PROC_STOPPED &&
+	    p->resv == SCHED_NONE)
+		return 0;
 	pi = get_pinfo(p, inst);
 	if (sched_proc_state_loading(ev->state) &&
 	    !state_in_running_set(pi->state))
@@ -880,6 +978,7 @@ sched_view_reserve(struct sched_view *v, uint32_t proc, uint32_t inst,
 	v->procs[proc].resv = (uint32_t)v->nresv++;
 	in = &v->inst[inst];
 	in->pending += load;
+	v->hot[inst].total += load;
 	v->nodes[in->node].pending += load;
 }
 

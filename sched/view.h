@@ -73,6 +73,10 @@ enum sched_proc_state {
 	_SCHED_PROC_MAX,
 };
 
+/* Index of S in NAMES (case-insensitive), -EINVAL if absent: the
+ * from_string of every sched enum. */
+int sched_name_lookup(const char *const *names, size_t n, const char *s);
+
 const char *sched_inst_state_to_string(enum sched_inst_state s);
 int sched_inst_state_from_string(const char *s);
 const char *sched_proc_state_to_string(enum sched_proc_state s);
@@ -105,6 +109,15 @@ struct sched_instance {
 	unsigned cpu;     /* measured CPU % of its node, as it reports it */
 };
 
+/* The part of an instance placement reads on every decision, packed so
+ * that a scan over 1 000 candidates stays in a few cache lines.  Kept in
+ * step with struct sched_instance by the view. */
+struct sched_inst_hot {
+	uint32_t node;
+	uint32_t total; /* load + pending */
+	bool usable;	/* RUNNING and not suspect */
+};
+
 /* What one instance reports about one process. */
 struct sched_pinfo {
 	uint32_t inst;
@@ -125,6 +138,7 @@ struct sched_process {
 	const struct rl_program *program;
 	unsigned load; /* expected_loading */
 	size_t ninfo;
+	size_t capinfo;
 	struct sched_pinfo *info; /* instances that reported it, any order */
 	/* synthesized across instances (reference/supvisors.md 3.1) */
 	enum sched_proc_state state;
@@ -175,6 +189,15 @@ struct sched_view;
 struct sched_view *sched_view_new(void);
 struct sched_view *sched_view_free(struct sched_view *v);
 
+/* The view of a loaded configuration: cluster.instances in file order
+ * (the local instance appended when the file does not list it), the
+ * local one flagged local, RUNNING, on instance.machine, with
+ * instance.tags; the others STOPPED, each on a node of its own until
+ * sched_view_set_instance_machine() says where it runs, with the tags
+ * the file gives them; then every application.  The rules must outlive
+ * the view. */
+int sched_view_build(const struct rules *r, struct sched_view **ret);
+
 /* -EEXIST if the name is taken, -EINVAL on an empty name.  MACHINE
  * names the node; instances with the same machine share a node. */
 int sched_view_add_instance(struct sched_view *v, const char *name,
@@ -186,6 +209,10 @@ void sched_view_set_instance_state(struct sched_view *v, uint32_t inst,
 				   enum sched_inst_state state, bool suspect);
 void sched_view_set_instance_cpu(struct sched_view *v, uint32_t inst,
 				 unsigned cpu_pct);
+/* Moves INST to the node of MACHINE (learnt from gossip), with its load,
+ * reservations and CPU figure. */
+int sched_view_set_instance_machine(struct sched_view *v, uint32_t inst,
+				    const char *machine);
 
 /* Adds the application and every process of its programs.  A bad
  * operational_status formula is -EINVAL (rules validates formulas with
@@ -204,6 +231,7 @@ const struct sched_instance *sched_view_instance(const struct sched_view *v,
 /* The arrays themselves, indexed by id (hot loops of placement). */
 const struct sched_instance *sched_view_instances(const struct sched_view *v);
 const struct sched_node *sched_view_nodes(const struct sched_view *v);
+const struct sched_inst_hot *sched_view_hot(const struct sched_view *v);
 const struct sched_node *sched_view_node(const struct sched_view *v,
 					 uint32_t id);
 const struct sched_process *sched_view_process(const struct sched_view *v,
@@ -237,7 +265,11 @@ bool sched_view_app_never_started(const struct sched_view *v, uint32_t app);
 
 /* Applies a process event from INST.  Clears a forced state, releases
  * the process' reservation on INST when it reaches a running state,
- * updates loads and the synthesized state.  -ENOENT for bad ids. */
+ * updates loads and the synthesized state.  -ENOENT for bad ids.
+ * A STOPPED report about a process nobody ever reported (and with no
+ * start in flight) is dropped: it
+ * says nothing new, and keeping it would make the reports dense (every
+ * instance announces every configured process) where they are sparse. */
 int sched_view_process_event(struct sched_view *v, uint32_t proc,
 			     uint32_t inst, const struct sched_event *ev,
 			     int64_t now_ms);

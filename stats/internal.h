@@ -94,11 +94,12 @@ struct proc;
 
 struct member {
 	pid_t pid;
-	int dirfd, statfd, childfd, iofd;
+	int statfd, childfd, iofd; /* -1 when absent */
 	bool io_denied;
 	bool has_prev;
 	bool fresh; /* opened during the current walk */
 	bool dead;  /* its stat could not be read: gone */
+	bool io_prev; /* rd, wr hold a reading */
 	uint32_t uid;
 	uint64_t visit; /* walk generation that reached it */
 	uint64_t cpu, rd, wr;
@@ -113,6 +114,9 @@ struct proc {
 	bool alive;
 	bool has_prev;
 	bool io_readable;
+	bool io_prev;           /* an I/O turn happened */
+	unsigned io_countdown;  /* cycles to the next I/O turn */
+	int64_t io_ns;          /* time of the last I/O turn */
 	uint64_t gen;
 	struct member **members; /* [0] is the root, when alive */
 	size_t nmembers, capmembers;

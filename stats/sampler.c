@@ -29,6 +29,7 @@
 #define CAPACITY_INTERVAL_NS (30 * NSEC_PER_SEC)
 #define FD_SCAN_INTERVAL_NS (5 * NSEC_PER_SEC)
 #define SECTOR_BYTES 512
+#define IO_EVERY 5
 
 static const char *const psi_files[PSI_MAX] = {
 	"pressure/cpu", "pressure/memory", "pressure/io",
@@ -611,9 +612,17 @@ member_free(struct stats_sampler *s, struct member *m)
 		close(m->childfd);
 	if (m->statfd >= 0)
 		close(m->statfd);
-	if (m->dirfd >= 0)
-		close(m->dirfd);
 	free(m);
+}
+
+/* Opens /proc/PID/NAME... relative to the sampler's /proc. */
+static int
+open_pid_file(struct stats_sampler *s, pid_t pid, const char *name, int flags)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "%d/%s", (int)pid, name);
+	return openat(s->procfd, path, flags | O_RDONLY | O_CLOEXEC);
 }
 
 static struct member *
@@ -621,21 +630,31 @@ member_open(struct stats_sampler *s, struct proc *p, pid_t pid)
 {
 	struct member *m;
 	struct stat st;
-	char name[16];
+	char name[48];
 	int dirfd;
 
 	snprintf(name, sizeof(name), "%d", (int)pid);
-	/* the directory fd is the identity: once the process is gone, every
-	 * openat and pread through it fails, even if the pid is reused */
 	dirfd = openat(s->procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return NULL;
 	m = xcalloc(1, sizeof(*m));
-	*m = (struct member){.pid = pid, .dirfd = dirfd, .statfd = -1,
-			     .childfd = -1, .iofd = -1, .owner = p};
+	*m = (struct member){.pid = pid, .statfd = -1, .childfd = -1,
+			     .iofd = -1, .owner = p};
 	if (fstat(dirfd, &st) == 0)
 		m->uid = (uint32_t)st.st_uid;
+	/* the held files are the identity: once the process is gone every
+	 * pread on them fails with ESRCH, even if the pid is reused; the
+	 * directory itself is not kept, to stay at three fds per process
+	 * (5000 processes fit under a 20000 fd limit) */
 	m->statfd = openat(dirfd, "stat", O_RDONLY | O_CLOEXEC);
+	snprintf(name, sizeof(name), "task/%d/children", (int)pid);
+	m->childfd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	m->iofd = openat(dirfd, "io", O_RDONLY | O_CLOEXEC);
+	/* ptrace-gated: another uid, or not dumpable; the answer will not
+	 * change, so it is not asked again */
+	if (m->iofd < 0 && (errno == EACCES || errno == EPERM))
+		m->io_denied = true;
+	close(dirfd);
 	if (m->statfd < 0) {
 		member_free(s, m);
 		return NULL;
@@ -672,18 +691,8 @@ member_read_io(struct stats_sampler *s, struct member *m, uint64_t *ret_rd,
 	struct procfs_pid_io io;
 
 	*ret_ok = false;
-	if (m->io_denied)
+	if (m->io_denied || m->iofd < 0)
 		return;
-	if (m->iofd < 0) {
-		m->iofd = openat(m->dirfd, "io", O_RDONLY | O_CLOEXEC);
-		if (m->iofd < 0) {
-			/* ptrace-gated: another uid, or not dumpable; the
-			 * answer will not change, so do not ask again */
-			if (errno == EACCES || errno == EPERM)
-				m->io_denied = true;
-			return;
-		}
-	}
 	if (procfs_pread_all(m->iofd, &s->buf) < 0 ||
 	    procfs_parse_pid_io(s->buf.p, s->buf.len, &io) < 0) {
 		if (errno == EACCES || errno == EPERM)
@@ -725,14 +734,8 @@ member_children(struct stats_sampler *s, struct member *m, size_t *ret_n)
 	int fd, r;
 
 	if (m->threads <= 1) {
-		if (m->childfd < 0) {
-			snprintf(path, sizeof(path), "task/%d/children",
-				 (int)m->pid);
-			m->childfd = openat(m->dirfd, path,
-					    O_RDONLY | O_CLOEXEC);
-			if (m->childfd < 0)
-				return -errno;
-		}
+		if (m->childfd < 0)
+			return -ENOENT;
 		if ((r = procfs_pread_all(m->childfd, &s->buf)) < 0)
 			return r;
 		if ((r = pids_append(s, &n, s->buf.p, s->buf.len)) < 0)
@@ -741,7 +744,9 @@ member_children(struct stats_sampler *s, struct member *m, size_t *ret_n)
 		return 0;
 	}
 	/* threads fork too: each has its own children file */
-	fd = openat(m->dirfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* by number: the stat pread just before proved the pid is still
+	 * this process */
+	fd = open_pid_file(s, m->pid, "task", O_DIRECTORY);
 	if (fd < 0)
 		return -errno;
 	if ((d = fdopendir(fd)) == NULL) {
@@ -853,6 +858,7 @@ proc_reset(struct stats_sampler *s, struct proc *p, pid_t pid)
 	p->alive = false;
 	p->has_prev = false;
 	p->io_readable = false;
+	p->io_prev = false;
 	p->tcp_rx = p->tcp_tx = 0;
 }
 
@@ -876,6 +882,7 @@ procs_sync(struct stats_sampler *s, const struct stats_target *t, size_t n)
 					  : strlen(p->namespec);
 			proc_series_init(s, p);
 			p->pid = t[i].pid;
+			p->io_countdown = (unsigned)(s->nprocs % IO_EVERY);
 			if (s->nprocs == s->capprocs) {
 				s->capprocs = s->capprocs ? 2 * s->capprocs : 64;
 				s->procs = xreallocarray(s->procs, s->capprocs,
@@ -944,14 +951,20 @@ walk_push(struct stats_sampler *s, size_t *n, struct member *m)
  * reachable through the children files, credit each member's CPU and
  * I/O deltas, and drop members that are gone or no longer reachable. */
 static void
-proc_sample(struct stats_sampler *s, struct proc *p, double dt)
+proc_sample(struct stats_sampler *s, struct proc *p, int64_t now_ns,
+	    double dt)
 {
 	struct member *root;
 	size_t nwalk = 0, i, k, nchildren = 0;
 	uint64_t visit = ++s->gen, cpu_sum = 0, rd_sum = 0, wr_sum = 0;
 	uint64_t threads = 0, rss_pages = 0;
-	bool io_any = false, was_alive = p->alive;
+	bool io_any = false, was_alive = p->alive, io_turn;
 
+	/* I/O counters cost half a stat read and move slowly: read them
+	 * every IO_EVERY cycles, the processes taking turns */
+	io_turn = p->io_countdown-- == 0;
+	if (io_turn)
+		p->io_countdown = IO_EVERY - 1;
 	root = p->nmembers > 0 && p->members[0]->pid == p->pid ? p->members[0]
 							       : NULL;
 	if (root == NULL && !p->has_prev)
@@ -969,26 +982,28 @@ proc_sample(struct stats_sampler *s, struct proc *p, double dt)
 			m->dead = true; /* gone: freed below */
 			continue;
 		}
-		member_read_io(s, m, &rd, &wr, &io_ok);
-		if (m->has_prev) {
+		if (m->has_prev)
 			cpu_sum += delta(cpu, m->cpu);
-			if (io_ok) {
-				rd_sum += delta(rd, m->rd);
-				wr_sum += delta(wr, m->wr);
-			}
-		} else if (p->has_prev && m != root) {
+		else if (p->has_prev && m != root)
 			/* a descendant born since the last cycle: all it
 			 * used was used in this interval */
 			cpu_sum += cpu;
-			if (io_ok) {
+		m->cpu = cpu;
+		m->has_prev = true;
+		io_ok = false;
+		if (io_turn) {
+			member_read_io(s, m, &rd, &wr, &io_ok);
+			if (io_ok && m->io_prev) {
+				rd_sum += delta(rd, m->rd);
+				wr_sum += delta(wr, m->wr);
+			} else if (io_ok && p->io_prev && m != root) {
 				rd_sum += rd;
 				wr_sum += wr;
 			}
+			m->rd = rd;
+			m->wr = wr;
+			m->io_prev = io_ok;
 		}
-		m->cpu = cpu;
-		m->rd = rd;
-		m->wr = wr;
-		m->has_prev = true;
 		io_any |= io_ok;
 		threads += m->threads;
 		rss_pages += m->rss_pages;
@@ -1035,7 +1050,8 @@ proc_sample(struct stats_sampler *s, struct proc *p, double dt)
 		p->members = xreallocarray(p->members, nwalk,
 					   sizeof(*p->members));
 	}
-	memcpy(p->members, s->walk, nwalk * sizeof(*p->members));
+	if (nwalk > 0)
+		memcpy(p->members, s->walk, nwalk * sizeof(*p->members));
 	p->nmembers = nwalk;
 	p->alive = p->nmembers > 0 && p->members[0]->pid == p->pid;
 	if (!p->alive) {
@@ -1051,11 +1067,21 @@ proc_sample(struct stats_sampler *s, struct proc *p, double dt)
 	}
 	p->threads = threads;
 	p->rss = rss_pages * s->page_size;
-	p->io_readable = io_any;
 	series_add(&p->cpu, p->has_prev ? (double)cpu_sum : 0, dt);
-	if (io_any) {
-		series_add(&p->rd, p->has_prev ? (double)rd_sum : 0, dt);
-		series_add(&p->wr, p->has_prev ? (double)wr_sum : 0, dt);
+	if (io_turn) {
+		double io_dt = p->io_prev ? (double)(now_ns - p->io_ns) /
+						    NSEC_PER_SEC
+					  : 0;
+
+		p->io_readable = io_any;
+		if (io_any) {
+			series_add(&p->rd, p->io_prev ? (double)rd_sum : 0,
+				   io_dt);
+			series_add(&p->wr, p->io_prev ? (double)wr_sum : 0,
+				   io_dt);
+		}
+		p->io_prev = io_any;
+		p->io_ns = now_ns;
 	}
 	series_gauge(&p->rss_s, (double)p->rss);
 	series_gauge(&p->threads_s, (double)threads);
@@ -1111,8 +1137,8 @@ fd_scan(struct stats_sampler *s)
 			DIR *d;
 			int fd;
 
-			fd = openat(p->members[j]->dirfd, "fd",
-				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			fd = open_pid_file(s, p->members[j]->pid, "fd",
+					   O_DIRECTORY);
 			if (fd < 0)
 				continue;
 			if ((d = fdopendir(fd)) == NULL) {
@@ -1450,7 +1476,7 @@ stats_sampler_sample(struct stats_sampler *s, int64_t now_ns,
 		s->nuids = 0;
 		procs_sync(s, targets, n);
 		for (i = 0; i < s->nprocs; i++)
-			proc_sample(s, s->procs[i], dt);
+			proc_sample(s, s->procs[i], now_ns, dt);
 		if (s->tcp != NULL)
 			tcp_sample(s, now_ns, dt);
 		apps_sample(s);
@@ -1529,7 +1555,10 @@ stats_sampler_open(const struct stats_config *conf, const char *proc_root,
 	s->conf = *conf;
 	s->flags = flags;
 	s->sysfd = -1;
-	node_close_fds(&s->node);
+	s->node.stat_fd = s->node.meminfo_fd = s->node.loadavg_fd = -1;
+	s->node.diskstats_fd = -1;
+	for (i = 0; i < PSI_MAX; i++)
+		s->node.psi_fd[i] = -1;
 	s->procfd = open(proc_root ? proc_root : "/proc",
 			 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->procfd < 0) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "sched/app.h"
+#include "sched/place.h"
 #include "sched/formula.h"
 #include "sched/seq.h"
 #include "tests/lib/testlib.h"
@@ -94,6 +95,10 @@ test_view_synthesis(void)
 	fx_prog(a, 0, "p", 1, 1, 0);
 	sched_view_add_application(v, a, NULL);
 	ASSERT_TRUE(sched_view_app_never_started(v, 0));
+	/* announcing a never-run process as STOPPED records nothing */
+	fx_event(v, "a:p", "n1", SCHED_PROC_STOPPED, true, 1);
+	fx_event(v, "a:p", "n2", SCHED_PROC_STOPPED, true, 1);
+	ASSERT_INT_EQ(sched_view_process(v, 0)->ninfo, 0);
 	/* no running copy: the most recently received report wins */
 	fx_event(v, "a:p", "n2", SCHED_PROC_EXITED, false, 10);
 	fx_event(v, "a:p", "n1", SCHED_PROC_FATAL, false, 5);
@@ -130,6 +135,15 @@ test_view_synthesis(void)
 		      SCHED_PROC_BACKOFF);
 	ASSERT_STR_EQ(sched_inst_state_to_string(SCHED_INST_ISOLATED),
 		      "ISOLATED");
+	ASSERT_INT_EQ(sched_inst_state_from_string("checked"),
+		      SCHED_INST_CHECKED);
+	ASSERT_INT_EQ(sched_inst_state_from_string("nope"), -EINVAL);
+	ASSERT_INT_EQ(sched_action_kind_from_string("job_done"),
+		      SCHED_ACT_JOB_DONE);
+	ASSERT_STR_EQ(sched_action_kind_to_string(SCHED_ACT_FORCE), "FORCE");
+	ASSERT_INT_EQ(sched_excl_from_string("over capacity"),
+		      SCHED_EXCL_CAPACITY);
+	ASSERT_NULL(sched_excl_to_string(_SCHED_EXCL_MAX));
 	sched_view_free(v);
 	fx_reset();
 }
@@ -170,6 +184,19 @@ test_formula_parse(void)
 		{"True", 1},
 		{"not", 4},
 		{"'a' or or 'b'", 8},
+		/* regex blow-ups refused before regcomp sees them */
+		{"'(a+)+' and 'w{2,3}' and '[+*]x'", 0},
+		{"'a' and 'd++'", 9},
+		{"'+a'", 1},
+		{"'a{33}'", 1},
+		{"'a{'", 1},
+		{"'((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+'", 1},
+		{"'[abc'", 1},
+		{"'a)'", 1},
+		{"'a)|(.*'", 1},
+		{"'(a'", 1},
+		{"'[[:alpha:'", 1},
+		{"'[[:alpha:]_]+'", 0},
 	};
 	size_t i;
 
@@ -799,7 +826,76 @@ test_seq_restart_and_lost(void)
 	seqfx_done(&f);
 }
 
+/* The view of a real configuration, through the rules loader. */
+static void
+test_view_build(void)
+{
+	static const char yaml[] =
+		"version: 1\n"
+		"instance: {name: n2, machine: m-2, tags: [front]}\n"
+		"aliases: {pair: [n1, n2]}\n"
+		"models: {w: {expected_loading: 5}}\n"
+		"cluster:\n"
+		"  instances: {n1: 127.0.0.1:17401, n2: 127.0.0.1:17402,"
+		" n3: 127.0.0.1:17403}\n"
+		"applications:\n"
+		"  scada:\n"
+		"    start_sequence: 1\n"
+		"    operational_status: \"'hmi' and any('w_.*')\"\n"
+		"    programs:\n"
+		"      hmi: {command: /bin/true, start_sequence: 1,"
+		" expected_loading: 30, identifiers: [front, n3]}\n"
+		"      w: {command: /bin/true, numprocs: 2,"
+		" process_name: \"w_%(process_num)d\", start_sequence: 2}\n";
+	static const char *const env[] = {"HOME=/nonexistent", NULL};
+	struct rules_load_opts o = {.name = NULL,
+				    .host_node_name = "host",
+				    .envp = env,
+				    .is_root = false};
+	struct rl_diags d = RL_DIAGS_INIT;
+	struct rules *r = NULL;
+	struct sched_view *v = NULL;
+	struct sched_app_status st;
+	uint32_t c[4];
+	int rc;
+
+	rc = rules_load_buffer("t.yaml", yaml, strlen(yaml), &o, &r, &d);
+	if (rc < 0)
+		rl_diags_print(&d, stderr);
+	rl_diags_done(&d);
+	ASSERT_INT_EQ(rc, 0);
+	if (rc < 0)
+		return;
+	ASSERT_INT_EQ(sched_view_build(r, &v), 0);
+	ASSERT_INT_EQ(sched_view_ninstances(v), 3);
+	ASSERT_INT_EQ(sched_view_local(v), 1);
+	ASSERT_STR_EQ(sched_view_node(v, sched_view_instance(v, 1)->node)
+			      ->machine,
+		      "m-2");
+	ASSERT_INT_EQ(sched_view_instance(v, 1)->state, SCHED_INST_RUNNING);
+	ASSERT_INT_EQ(sched_view_instance(v, 0)->state, SCHED_INST_STOPPED);
+	ASSERT_INT_EQ(sched_view_nprocesses(v), 3);
+	ASSERT_TRUE(P(v, "scada:w_1") != SCHED_NONE);
+	/* the tag resolves to the local instance, then the name */
+	ASSERT_INT_EQ(sched_place_candidates(v, P(v, "scada:hmi"), c), 2);
+	ASSERT_INT_EQ(c[0], 1);
+	ASSERT_INT_EQ(c[1], 2);
+	/* gossip tells where n1 and n3 run: n3 shares n2's node */
+	fx_event(v, "scada:hmi", "n3", SCHED_PROC_RUNNING, true, 1);
+	ASSERT_INT_EQ(sched_view_set_instance_machine(v, 2, "m-2"), 0);
+	ASSERT_INT_EQ(sched_view_instance(v, 2)->node,
+		      sched_view_instance(v, 1)->node);
+	ASSERT_INT_EQ(sched_view_node(v, sched_view_instance(v, 1)->node)->load,
+		      30);
+	ASSERT_INT_EQ(sched_view_nnodes(v), 3);
+	sched_app_status(v, 0, &st);
+	ASSERT_TRUE(st.major_failure); /* formula: no worker running */
+	sched_view_free(v);
+	rules_free(r);
+}
+
 static const struct test_case cases[] = {
+	{"view from rules", test_view_build},
 	{"view loads and reservations", test_view_loads},
 	{"view synthesis", test_view_synthesis},
 	{"formula parse", test_formula_parse},

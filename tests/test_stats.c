@@ -457,8 +457,8 @@ test_sampler_fixture(void)
 	ASSERT_INT_EQ(cJSON_GetArraySize(arr), 1);
 	j = cJSON_GetArrayItem(arr, 0);
 	ASSERT_DOUBLE_EQ(get(j, "cpu_percent")->valuedouble, 90, 1e-9);
-	ASSERT_DOUBLE_EQ(get(j, "read_bytes_per_s")->valuedouble, 4096, 1e-9);
-	ASSERT_DOUBLE_EQ(get(j, "write_bytes_per_s")->valuedouble, 8192, 1e-9);
+	/* I/O is read every fifth cycle: one reading so far, no rate */
+	ASSERT_TRUE(cJSON_IsNull(get(j, "read_bytes_per_s")));
 	ASSERT_DOUBLE_EQ(get(j, "mem_percent")->valuedouble,
 			 100.0 * 1500 * sysconf(_SC_PAGESIZE) / 1024000000.0,
 			 1e-3);
@@ -488,8 +488,20 @@ test_sampler_fixture(void)
 	ASSERT_DOUBLE_EQ(get(w, "rate")->valuedouble, -100, 1e-9);
 	cJSON_Delete(arr);
 
+	/* the second I/O reading, five cycles after the first */
+	ASSERT_INT_EQ(stats_sampler_sample(s, t0 + 3 * NSEC_PER_SEC, t, 1), 1);
+	ASSERT_INT_EQ(stats_sampler_sample(s, t0 + 4 * NSEC_PER_SEC, t, 1), 1);
+	ASSERT_INT_EQ(stats_sampler_sample(s, t0 + 5 * NSEC_PER_SEC, t, 1), 1);
+	arr = stats_json_processes(s, "n1", STATS_LAST_SAMPLE, NULL);
+	j = cJSON_GetArrayItem(arr, 0);
+	ASSERT_DOUBLE_EQ(get(j, "read_bytes_per_s")->valuedouble, 4096 / 5.0,
+			 1e-9);
+	ASSERT_DOUBLE_EQ(get(j, "write_bytes_per_s")->valuedouble, 8192 / 5.0,
+			 1e-9);
+	cJSON_Delete(arr);
+
 	/* the namespec leaves the supervised set: forgotten */
-	ASSERT_INT_EQ(stats_sampler_sample(s, t0 + 3 * NSEC_PER_SEC, t, 0), 1);
+	ASSERT_INT_EQ(stats_sampler_sample(s, t0 + 6 * NSEC_PER_SEC, t, 0), 1);
 	ASSERT_INT_EQ(stats_sampler_process(s, "web:front", 0, &ps), -ENOENT);
 	stats_sampler_free(s);
 }

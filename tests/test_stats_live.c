@@ -151,7 +151,7 @@ test_busy_descendant(void)
 	ASSERT_TRUE(ps.valid);
 	ASSERT_INT_EQ(ps.processes, 2);
 	/* near one core if the machine lets it; always near the clock */
-	ASSERT_TRUE(ps.cpu_percent > 20 && ps.cpu_percent < 110);
+	ASSERT_TRUE(ps.cpu_percent > 5 && ps.cpu_percent < 110);
 	ASSERT_TRUE(fabs(ps.cpu_percent - ref) < 5);
 
 	/* the supervised process vanishes: normal, not an error */
