@@ -123,13 +123,14 @@ start() {
 	done
 	first=$(echo ${INSTANCES:-""} | cut -d' ' -f1)
 	sock=$(name_socket "$first")
+	ns=$(cli "$first" __complete names | head -n 1)
 	cat <<EOF
 
 The demo is running (logs: $DIR/daemon*.log).  To drive it:
   export PATH=$(cd "$BUILD/bin" && pwd):\$PATH SUPVISORS_SCHED_CONFIG=$(cd "$DIR" && pwd)/$(basename "$CONF")
   supvisors-sched ${sock:+$sock }status
-  supvisors-sched ${sock:+$sock }tail -f web:db
-  supvisors-sched ${sock:+$sock }stop web:api_00
+  supvisors-sched ${sock:+$sock }tail -f $ns
+  supvisors-sched ${sock:+$sock }restart $ns
 Stop it with:  make demo-stop
 EOF
 }
