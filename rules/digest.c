@@ -21,20 +21,53 @@ void
 canon_init(struct canon *c)
 {
 	crypto_hash_sha256_init(&c->st);
+	c->len = 0;
+}
+
+static void
+flush(struct canon *c)
+{
+	crypto_hash_sha256_update(&c->st, c->buf, c->len);
+	c->len = 0;
+}
+
+static void
+add(struct canon *c, const void *data, size_t len)
+{
+	if (c->len + len > sizeof(c->buf))
+		flush(c);
+	if (len > sizeof(c->buf)) {
+		crypto_hash_sha256_update(&c->st, data, len);
+		return;
+	}
+	memcpy(c->buf + c->len, data, len);
+	c->len += len;
+}
+
+/* TAG, then V as a LEB128 varint: the canonical form is hashed for every
+ * field of every program, so it is kept short. */
+static void
+put_varint(struct canon *c, char tag, uint64_t v)
+{
+	unsigned char b[11];
+	size_t n = 0;
+
+	b[n++] = (unsigned char)tag;
+	do {
+		b[n] = (unsigned char)(v & 0x7f);
+		v >>= 7;
+		if (v != 0)
+			b[n] |= 0x80;
+		n++;
+	} while (v != 0);
+	add(c, b, n);
 }
 
 static void
 put(struct canon *c, char tag, const void *data, size_t len)
 {
-	unsigned char hdr[5];
-
-	hdr[0] = (unsigned char)tag;
-	hdr[1] = (unsigned char)(len >> 24);
-	hdr[2] = (unsigned char)(len >> 16);
-	hdr[3] = (unsigned char)(len >> 8);
-	hdr[4] = (unsigned char)len;
-	crypto_hash_sha256_update(&c->st, hdr, sizeof(hdr));
-	crypto_hash_sha256_update(&c->st, data, len);
+	put_varint(c, tag, len);
+	add(c, data, len);
 }
 
 void
@@ -49,12 +82,8 @@ canon_str(struct canon *c, const char *s)
 void
 canon_int(struct canon *c, int64_t v)
 {
-	unsigned char b[8];
-	int i;
-
-	for (i = 0; i < 8; i++)
-		b[i] = (unsigned char)((uint64_t)v >> (56 - 8 * i));
-	put(c, 'i', b, sizeof(b));
+	/* zigzag, so that small negative numbers stay short */
+	put_varint(c, 'i', ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
 void
@@ -67,6 +96,7 @@ canon_begin(struct canon *c, const char *what, size_t n)
 void
 canon_final(struct canon *c, uint8_t out[32])
 {
+	flush(c);
 	crypto_hash_sha256_final(&c->st, out);
 }
 
@@ -105,11 +135,12 @@ canon_kv(struct canon *c, const struct rl_kv *v, size_t n)
 }
 
 static void
-canon_field(struct canon *c, const struct field *f, const void *p)
+canon_field(struct canon *c, size_t idx, const struct field *f, const void *p)
 {
 	size_t i;
 
-	canon_str(c, f->key);
+	/* fields are identified by their place in the table */
+	put_varint(c, 'k', idx);
 	switch (f->type) {
 	case T_STR:
 	case T_NSTR:
@@ -199,9 +230,9 @@ canon_fields(struct canon *c, const struct table *t, const void *base,
 			continue;
 		if (only_set && !field_set(base, t, i))
 			continue;
-		canon_field(c, &t->f[i], (const char *)base + t->f[i].off);
+		canon_field(c, i, &t->f[i], (const char *)base + t->f[i].off);
 	}
-	canon_str(c, "}");
+	put_varint(c, '}', t->n);
 }
 
 void

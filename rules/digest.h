@@ -11,6 +11,8 @@
 
 struct canon {
 	crypto_hash_sha256_state st;
+	size_t len;		 /* bytes waiting in buf */
+	unsigned char buf[2048]; /* SHA-256 updates are costly one by one */
 };
 
 void canon_init(struct canon *c);

@@ -23,6 +23,7 @@
 #define RL_DEPTH_MAX 64		/* nesting levels */
 #define RL_NODES_MAX 100000	/* nodes per file, visits through aliases too */
 #define RL_INCLUDE_DEPTH_MAX 16
+#define RL_PROCESSES_MAX 100000	/* processes in all, after numprocs */
 
 /* ------------------------------------------------------------ arena */
 
@@ -124,15 +125,5 @@ char *expand_template(struct arena *a, const char *tmpl,
  * expansions).  Returns the number of words or -1 with ERR set. */
 int shell_split(struct arena *a, const char *s, const char ***ret_argv,
 		char *err, size_t errlen);
-
-/* ------------------------------------------------------------ digest */
-
-struct sha_ctx;
-
-/* ------------------------------------------------------------ schema */
-
-/* Every key the configuration accepts, as "section.key\ttype\tdefault" for
- * the documentation drift test. */
-void rules_schema_dump(FILE *f);
 
 #endif

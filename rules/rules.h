@@ -236,6 +236,13 @@ struct rl_instance_conf {
 	const char *machine;   /* node identity; "auto" resolved at load */
 	size_t ntags;
 	const char *const *tags;
+	/* control, state_dir, log_dir, http_token_file: absolute paths,
+	 * %(instance_name)s etc. expanded, relative ones taken from the
+	 * main file's directory.  Defaults: /run/supvisors-sched/NAME.sock,
+	 * /var/lib/supvisors-sched/NAME, /var/log/supvisors-sched/NAME as
+	 * root; else $XDG_RUNTIME_DIR/supvisors-sched/NAME.sock (or
+	 * /tmp/supvisors-sched-UID/NAME.sock), $XDG_STATE_HOME (or
+	 * ~/.local/state)/supvisors-sched/NAME and .../NAME/log. */
 	const char *control;   /* control socket path, resolved */
 	const char *http;      /* NULL: no TCP listener */
 	const char *http_token_file;
@@ -246,7 +253,8 @@ struct rl_instance_conf {
 
 struct rl_cluster_conf {
 	const char *name;
-	const char *key_file;  /* NULL when not given */
+	const char *key_file;  /* absolute; NULL when not given (then every
+				* address is loopback: checked at load) */
 	size_t ninstances;
 	const struct rl_instance *instances; /* file order (= Supvisors list) */
 	size_t ncore;
@@ -298,7 +306,7 @@ struct rl_process {
 	struct rl_logfile stderr_log;
 	/* Hash of every setting that matters to a running process: a reload
 	 * leaves a process alone when its hash is unchanged. */
-	uint8_t config_hash[32];
+	uint8_t config_hash[32]; /* argv, directory, env, umask, user, logs */
 };
 
 struct rl_program {
@@ -405,5 +413,10 @@ const char *rules_tag(const struct rules *r, size_t i);
  * load_source).  Independent of key order, comments and formatting;
  * changes with any value. */
 const char *rules_digest(const struct rules *r);
+
+/* Every key the language accepts, one per line as "section.key<TAB>type
+ * <TAB>default" (applications.APP.programs.PROGRAM.command ...), for the
+ * documentation drift test and `supvisors-sched check --dump-keys`. */
+void rules_schema_dump(FILE *f);
 
 #endif

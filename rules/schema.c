@@ -267,6 +267,32 @@ ctx_str(const struct wctx *c, char *buf, size_t len)
 	return buf;
 }
 
+/* "in program 'p'", or "at the top level". */
+static const char *
+ctx_in(const struct wctx *c, char *buf, size_t len)
+{
+	char tmp[128];
+
+	snprintf(buf, len, "%s %s", c->name == NULL && c->kind[0] != '\'' ?
+		 "at" : "in", ctx_str(c, tmp, sizeof(tmp)));
+	return buf;
+}
+
+/* Bounds as written: "1h", "20m", "15s", "500ms". */
+static const char *
+fmt_dur(int64_t ms, char *buf, size_t len)
+{
+	if (ms != 0 && ms % 3600000 == 0)
+		snprintf(buf, len, "%lldh", (long long)(ms / 3600000));
+	else if (ms != 0 && ms % 60000 == 0)
+		snprintf(buf, len, "%lldm", (long long)(ms / 60000));
+	else if (ms % 1000 == 0)
+		snprintf(buf, len, "%llds", (long long)(ms / 1000));
+	else
+		snprintf(buf, len, "%lldms", (long long)ms);
+	return buf;
+}
+
 static bool
 need_scalar(struct ld *ld, const struct field *f, const struct ynode *v)
 {
@@ -368,8 +394,8 @@ parse_dur(struct ld *ld, const char *key, const struct ynode *v, int64_t min,
 		r = -ERANGE;
 	if (r == -ERANGE) {
 		err(ld, v, "'%s' must be between %s and %s, not %s", key,
-		    util_format_duration(min, a, sizeof(a)),
-		    util_format_duration(max, b, sizeof(b)), v->s);
+		    fmt_dur(min, a, sizeof(a)), fmt_dur(max, b, sizeof(b)),
+		    v->s);
 		return false;
 	}
 	if (r < 0) {
@@ -873,7 +899,7 @@ unknown_key(struct ld *ld, const struct table *t, const struct ynode *k,
 				 t->f[i].key);
 		}
 	}
-	err(ld, k, "unknown key '%s' in %s%s", k->s, ctx_str(ctx, c, sizeof(c)),
+	err(ld, k, "unknown key '%s' %s%s", k->s, ctx_in(ctx, c, sizeof(c)),
 	    near);
 }
 
@@ -910,7 +936,12 @@ schema_walk(struct ld *ld, const struct ynode *map, const struct table *t,
 		if (j == t->n) {
 			if (t == &schema_top && strncmp(k->s, "x-", 2) == 0)
 				continue;
-			unknown_key(ld, t, k, ctx);
+			if (strcmp(k->s, "<<") == 0 && !k->quoted)
+				err(ld, k, "YAML merge keys ('<<') are not "
+					   "supported: share settings with a "
+					   "model and 'reference'");
+			else
+				unknown_key(ld, t, k, ctx);
 			continue;
 		}
 		if ((*set >> j) & 1) {
@@ -925,8 +956,8 @@ schema_walk(struct ld *ld, const struct ynode *map, const struct table *t,
 					break;
 				}
 			}
-			err(ld, k, "duplicate key '%s' in %s (first at %u:%u)",
-			    k->s, ctx_str(ctx, c, sizeof(c)), first->line,
+			err(ld, k, "duplicate key '%s' %s (first at %u:%u)",
+			    k->s, ctx_in(ctx, c, sizeof(c)), first->line,
 			    first->col);
 			continue;
 		}

@@ -203,7 +203,8 @@ on_end(struct builder *b, yaml_event_t *ev)
 	size_t count = b->nitems - f->start;
 
 	n->v = arena_alloc(b->a, (count ? count : 1) * sizeof(*n->v));
-	memcpy(n->v, b->items + f->start, count * sizeof(*n->v));
+	if (count > 0)
+		memcpy(n->v, b->items + f->start, count * sizeof(*n->v));
 	n->n = (uint32_t)(n->type == Y_MAP ? count / 2 : count);
 	b->nitems = f->start;
 	push_item(b, n);

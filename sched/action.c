@@ -17,6 +17,12 @@ sched_action_kind_to_string(enum sched_action_kind k)
 	return (unsigned)k < _SCHED_ACT_MAX ? kind_names[k] : NULL;
 }
 
+int
+sched_action_kind_from_string(const char *s)
+{
+	return sched_name_lookup(kind_names, _SCHED_ACT_MAX, s);
+}
+
 void
 sched_actions_push(struct sched_actions *a, const struct sched_action *x)
 {

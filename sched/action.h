@@ -55,6 +55,7 @@ struct sched_actions {
 #define SCHED_ACTIONS_INIT {NULL, 0, 0}
 
 const char *sched_action_kind_to_string(enum sched_action_kind k);
+int sched_action_kind_from_string(const char *s);
 void sched_actions_push(struct sched_actions *a, const struct sched_action *x);
 /* Empties the list, keeps the array. */
 void sched_actions_reset(struct sched_actions *a);

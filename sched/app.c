@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <strings.h>
 
 #include "core/util.h"
 #include "sched/formula.h"
@@ -25,14 +24,7 @@ sched_app_state_to_string(enum sched_app_state s)
 int
 sched_app_state_from_string(const char *s)
 {
-	size_t i;
-
-	if (s == NULL)
-		return -EINVAL;
-	for (i = 0; i < _SCHED_APP_MAX; i++)
-		if (strcasecmp(app_state_names[i], s) == 0)
-			return (int)i;
-	return -EINVAL;
+	return sched_name_lookup(app_state_names, _SCHED_APP_MAX, s);
 }
 
 static bool

@@ -8,6 +8,7 @@
 #include "sched/place.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,12 @@ const char *
 sched_excl_to_string(enum sched_excl e)
 {
 	return (unsigned)e < _SCHED_EXCL_MAX ? excl_names[e] : NULL;
+}
+
+int
+sched_excl_from_string(const char *s)
+{
+	return sched_name_lookup(excl_names, _SCHED_EXCL_MAX, s);
 }
 
 unsigned
@@ -318,6 +325,33 @@ sched_place_resolve(const struct sched_view *v,
 	if (mark != stack)
 		free(mark);
 	return n;
+}
+
+int
+sched_place_admit(const struct sched_view *v, uint32_t inst, uint32_t proc,
+		  unsigned load, enum rl_load_source source,
+		  unsigned *ret_node_total)
+{
+	const struct sched_instance *in = sched_view_instance(v, inst);
+	const struct sched_process *p = sched_view_process(v, proc);
+	unsigned total;
+
+	if (in == NULL || p == NULL)
+		return -ENOENT;
+	if (in->state != SCHED_INST_RUNNING)
+		return -EHOSTDOWN;
+	total = sched_place_node_total(v, in->node, source);
+	if (p->resv != SCHED_NONE) {
+		const struct sched_resv *r = sched_view_reservation(v, p->resv);
+		if (sched_view_instance(v, r->inst)->node == in->node)
+			total -= r->load;
+	}
+	if (total + load > 100) {
+		if (ret_node_total)
+			*ret_node_total = total;
+		return -ENOSPC;
+	}
+	return 0;
 }
 
 /* N from an application name ending in -N or _N (N >= 1), else 0. */

@@ -53,6 +53,7 @@ enum sched_excl {
 };
 
 const char *sched_excl_to_string(enum sched_excl e);
+int sched_excl_from_string(const char *s);
 
 struct sched_why {
 	enum sched_excl excl;
@@ -109,6 +110,15 @@ void sched_place_assign(struct sched_view *v, uint32_t app);
 uint32_t sched_place_node(const struct sched_view *v, enum rl_strategy s,
 			  enum rl_load_source source, unsigned load,
 			  const uint32_t *cands, size_t ncands);
+
+/* Admission on the target (DESIGN.md 7.3): may INST start PROC with
+ * LOAD now?  0, or -ENOSPC when the node's load + reservations (not
+ * counting PROC's own reservation) + LOAD exceed 100, with the node's
+ * total in *RET_NODE_TOTAL (may be NULL) for the refusal message;
+ * -EHOSTDOWN when INST is not RUNNING; -ENOENT for bad ids. */
+int sched_place_admit(const struct sched_view *v, uint32_t inst,
+		      uint32_t proc, unsigned load,
+		      enum rl_load_source source, unsigned *ret_node_total);
 
 /* Node and instance totals as placement counts them. */
 unsigned sched_place_node_total(const struct sched_view *v, uint32_t node,

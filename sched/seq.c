@@ -410,7 +410,8 @@ build_start(struct sched_seq *s, struct sched_view *v, struct job *j)
 				add_pj(j, &cap, a->procs[i], SCHED_NONE,
 				       p->program->start_sequence);
 		}
-		qsort(j->pj, j->npj, sizeof(*j->pj), cmp_pj_asc);
+		if (j->npj > 1)
+			qsort(j->pj, j->npj, sizeof(*j->pj), cmp_pj_asc);
 	}
 	choose_target(s, v, j);
 }
@@ -454,7 +455,8 @@ build_stop(struct sched_view *v, struct job *j)
 				       p->program->stop_sequence);
 		}
 	}
-	qsort(j->pj, j->npj, sizeof(*j->pj), cmp_pj_desc);
+	if (j->npj > 1)
+		qsort(j->pj, j->npj, sizeof(*j->pj), cmp_pj_desc);
 }
 
 static void

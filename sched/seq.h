@@ -33,6 +33,9 @@
  *       of a group in parallel, the next group when all are done.
  *   stop all           every application with a running process, grouped
  *       by stop_sequence descending.
+ * The global jobs skip applications already in a job (Supvisors runs them
+ * only when no job is in progress): for a shutdown, sched_seq_abort()
+ * first.
  *
  * Distribution: ALL_INSTANCES places each process when its rank starts;
  * SINGLE_INSTANCE chooses one instance for the application (the one it

@@ -63,8 +63,8 @@ sched_inst_state_to_string(enum sched_inst_state s)
 	return (unsigned)s < _SCHED_INST_MAX ? inst_state_names[s] : NULL;
 }
 
-static int
-lookup_name(const char *const *names, size_t n, const char *s)
+int
+sched_name_lookup(const char *const *names, size_t n, const char *s)
 {
 	size_t i;
 
@@ -79,7 +79,7 @@ lookup_name(const char *const *names, size_t n, const char *s)
 int
 sched_inst_state_from_string(const char *s)
 {
-	return lookup_name(inst_state_names, _SCHED_INST_MAX, s);
+	return sched_name_lookup(inst_state_names, _SCHED_INST_MAX, s);
 }
 
 const char *
@@ -91,7 +91,7 @@ sched_proc_state_to_string(enum sched_proc_state s)
 int
 sched_proc_state_from_string(const char *s)
 {
-	return lookup_name(proc_state_names, _SCHED_PROC_MAX, s);
+	return sched_name_lookup(proc_state_names, _SCHED_PROC_MAX, s);
 }
 
 int
@@ -799,7 +799,10 @@ get_pinfo(struct sched_process *p, uint32_t inst)
 
 	if (pi)
 		return pi;
-	p->info = xreallocarray(p->info, p->ninfo + 1, sizeof(*p->info));
+	if (p->ninfo == p->capinfo) {
+		p->capinfo = p->capinfo ? p->capinfo * 2 : 2;
+		p->info = xreallocarray(p->info, p->capinfo, sizeof(*p->info));
+	}
 	pi = &p->info[p->ninfo++];
 	memset(pi, 0, sizeof(*pi));
 	pi->inst = inst;
@@ -819,6 +822,9 @@ sched_view_process_event(struct sched_view *v, uint32_t proc, uint32_t inst,
 	    (unsigned)ev->state >= _SCHED_PROC_MAX)
 		return -ENOENT;
 	p = &v->procs[proc];
+	if (p->ninfo == 0 && ev->state == SCHED_PROC_STOPPED &&
+	    p->resv == SCHED_NONE)
+		return 0;
 	pi = get_pinfo(p, inst);
 	if (sched_proc_state_loading(ev->state) &&
 	    !state_in_running_set(pi->state))

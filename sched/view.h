@@ -73,6 +73,10 @@ enum sched_proc_state {
 	_SCHED_PROC_MAX,
 };
 
+/* Index of S in NAMES (case-insensitive), -EINVAL if absent: the
+ * from_string of every sched enum. */
+int sched_name_lookup(const char *const *names, size_t n, const char *s);
+
 const char *sched_inst_state_to_string(enum sched_inst_state s);
 int sched_inst_state_from_string(const char *s);
 const char *sched_proc_state_to_string(enum sched_proc_state s);
@@ -134,6 +138,7 @@ struct sched_process {
 	const struct rl_program *program;
 	unsigned load; /* expected_loading */
 	size_t ninfo;
+	size_t capinfo;
 	struct sched_pinfo *info; /* instances that reported it, any order */
 	/* synthesized across instances (reference/supvisors.md 3.1) */
 	enum sched_proc_state state;
@@ -260,7 +265,11 @@ bool sched_view_app_never_started(const struct sched_view *v, uint32_t app);
 
 /* Applies a process event from INST.  Clears a forced state, releases
  * the process' reservation on INST when it reaches a running state,
- * updates loads and the synthesized state.  -ENOENT for bad ids. */
+ * updates loads and the synthesized state.  -ENOENT for bad ids.
+ * A STOPPED report about a process nobody ever reported (and with no
+ * start in flight) is dropped: it
+ * says nothing new, and keeping it would make the reports dense (every
+ * instance announces every configured process) where they are sparse. */
 int sched_view_process_event(struct sched_view *v, uint32_t proc,
 			     uint32_t inst, const struct sched_event *ev,
 			     int64_t now_ms);

@@ -95,6 +95,10 @@ test_view_synthesis(void)
 	fx_prog(a, 0, "p", 1, 1, 0);
 	sched_view_add_application(v, a, NULL);
 	ASSERT_TRUE(sched_view_app_never_started(v, 0));
+	/* announcing a never-run process as STOPPED records nothing */
+	fx_event(v, "a:p", "n1", SCHED_PROC_STOPPED, true, 1);
+	fx_event(v, "a:p", "n2", SCHED_PROC_STOPPED, true, 1);
+	ASSERT_INT_EQ(sched_view_process(v, 0)->ninfo, 0);
 	/* no running copy: the most recently received report wins */
 	fx_event(v, "a:p", "n2", SCHED_PROC_EXITED, false, 10);
 	fx_event(v, "a:p", "n1", SCHED_PROC_FATAL, false, 5);
@@ -131,6 +135,15 @@ test_view_synthesis(void)
 		      SCHED_PROC_BACKOFF);
 	ASSERT_STR_EQ(sched_inst_state_to_string(SCHED_INST_ISOLATED),
 		      "ISOLATED");
+	ASSERT_INT_EQ(sched_inst_state_from_string("checked"),
+		      SCHED_INST_CHECKED);
+	ASSERT_INT_EQ(sched_inst_state_from_string("nope"), -EINVAL);
+	ASSERT_INT_EQ(sched_action_kind_from_string("job_done"),
+		      SCHED_ACT_JOB_DONE);
+	ASSERT_STR_EQ(sched_action_kind_to_string(SCHED_ACT_FORCE), "FORCE");
+	ASSERT_INT_EQ(sched_excl_from_string("over capacity"),
+		      SCHED_EXCL_CAPACITY);
+	ASSERT_NULL(sched_excl_to_string(_SCHED_EXCL_MAX));
 	sched_view_free(v);
 	fx_reset();
 }
@@ -820,6 +833,8 @@ test_view_build(void)
 	static const char yaml[] =
 		"version: 1\n"
 		"instance: {name: n2, machine: m-2, tags: [front]}\n"
+		"aliases: {pair: [n1, n2]}\n"
+		"models: {w: {expected_loading: 5}}\n"
 		"cluster:\n"
 		"  instances: {n1: 127.0.0.1:17401, n2: 127.0.0.1:17402,"
 		" n3: 127.0.0.1:17403}\n"

@@ -609,7 +609,183 @@ test_strategy_x_distribution(void)
 		}
 }
 
+/* ------------------------------------------------------------ oracle
+ * Supvisors' get_supvisors_instance written the obvious way: keep the
+ * valid candidates in order, stable-sort them by the strategy's keys,
+ * take the first (LESS_*) or the last (MOST_*).  scheduling.md 6.1 asks
+ * for 100 % agreement on 10^5 random cases per strategy. */
+struct oitem {
+	uint32_t inst;
+	unsigned a, b;
+	size_t order;
+};
+
+static int
+ocmp(const void *x, const void *y)
+{
+	const struct oitem *p = x, *q = y;
+
+	if (p->a != q->a)
+		return p->a < q->a ? -1 : 1;
+	if (p->b != q->b)
+		return p->b < q->b ? -1 : 1;
+	return p->order < q->order ? -1 : p->order > q->order;
+}
+
+static uint32_t
+oracle(const struct sched_view *v, const struct sched_place_req *rq)
+{
+	struct oitem items[64];
+	bool node_first = rq->strategy == LESSN || rq->strategy == MOSTN;
+	size_t i, n = 0;
+
+	for (i = 0; i < rq->ncands; i++) {
+		const struct sched_instance *in = sched_view_instance(
+			v, rq->cands[i]);
+		const struct sched_node *nd = sched_view_node(v, in->node);
+		unsigned nt = nd->load + nd->pending, it = in->load + in->pending;
+		if (in->state != SCHED_INST_RUNNING || in->suspect ||
+		    nt + rq->load > 100)
+			continue;
+		items[n++] = (struct oitem){rq->cands[i], node_first ? nt : it,
+					    node_first ? it : nt, i};
+	}
+	if (rq->strategy == LOCAL) {
+		for (i = 0; i < n; i++)
+			if (items[i].inst == sched_view_local(v))
+				return items[i].inst;
+		return SCHED_NONE;
+	}
+	if (n == 0)
+		return SCHED_NONE;
+	if (rq->strategy == CONFIG)
+		return items[0].inst;
+	qsort(items, n, sizeof(*items), ocmp);
+	return rq->strategy == MOST || rq->strategy == MOSTN
+		       ? items[n - 1].inst
+		       : items[0].inst;
+}
+
+static uint64_t oseed = 42;
+
+static unsigned
+orand(unsigned n)
+{
+	uint64_t z = (oseed += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (unsigned)((z ^ (z >> 31)) % n);
+}
+
+static void
+test_oracle(void)
+{
+	static const enum rl_strategy strats[] = {CONFIG, LESS,  MOST,
+						  LOCAL,  LESSN, MOSTN};
+	unsigned world, mismatches = 0, cases_run = 0;
+
+	/* 500 random clusters x 200 requests x 6 strategies = 6 * 10^5 */
+	for (world = 0; world < 500; world++) {
+		unsigned ni = 1 + orand(12), i, k, q;
+		struct strbuf mach = STRBUF_INIT;
+		struct sched_view *v;
+		struct rl_application *pend;
+		uint32_t cands[16];
+		struct sched_why why[16];
+
+		/* few distinct nodes, so that instances share them; small
+		 * loads, so that ties are frequent */
+		for (i = 0; i < ni; i++)
+			strbuf_addf(&mach, "%s%c", i ? "," : "",
+				    'A' + orand(1 + ni / 2));
+		v = fx_view(ni, strbuf_str(&mach));
+		strbuf_done(&mach);
+		pend = fx_app("pend", RL_DIST_ALL_INSTANCES, 1);
+		fx_prog(pend, 0, "r", 16, 0, 0);
+		sched_view_add_application(v, pend, NULL);
+		for (i = 0; i < ni; i++) {
+			static const enum sched_inst_state st[] = {
+				SCHED_INST_RUNNING, SCHED_INST_RUNNING,
+				SCHED_INST_RUNNING, SCHED_INST_FAILED,
+				SCHED_INST_ISOLATED};
+			sched_view_set_instance_state(v, i, st[orand(5)],
+						      orand(10) == 0);
+			if (orand(2))
+				sched_view_reserve(v, i, i, 5 * orand(12),
+						   INT64_MAX);
+		}
+		for (q = 0; q < 200; q++)
+			for (k = 0; k < ARRAY_SIZE(strats); k++) {
+				struct sched_place_req rq = {0};
+				uint32_t want, fast, slow;
+				size_t n = 0;
+				/* a random order of a random subset */
+				for (i = 0; i < ni; i++)
+					if (orand(4))
+						cands[n++] = i;
+				for (i = n; i > 1; i--) {
+					unsigned j = orand((unsigned)i);
+					uint32_t t = cands[i - 1];
+					cands[i - 1] = cands[j];
+					cands[j] = t;
+				}
+				rq.strategy = strats[k];
+				rq.load = 5 * orand(15);
+				rq.proc = SCHED_NONE;
+				rq.node = SCHED_NONE;
+				rq.cands = cands;
+				rq.ncands = n;
+				want = oracle(v, &rq);
+				fast = sched_place(v, &rq, NULL);
+				slow = sched_place(v, &rq, why);
+				cases_run++;
+				if (fast != want || slow != want)
+					mismatches++;
+			}
+		sched_view_free(v);
+		fx_reset();
+	}
+	ASSERT_INT_EQ(cases_run, 600000);
+	ASSERT_INT_EQ(mismatches, 0);
+}
+
+static void
+test_admit(void)
+{
+	struct dfx f;
+	struct rl_application *a;
+	unsigned total = 0;
+
+	dfx_init(&f, 3, "A,A,B");
+	a = fx_app("a", RL_DIST_ALL_INSTANCES, 3);
+	fx_prog(a, 0, "big", 1, 1, 60);
+	fx_prog(a, 1, "mid", 1, 1, 30);
+	fx_prog(a, 2, "new", 1, 1, 20);
+	sched_view_add_application(f.v, a, NULL);
+	fx_event(f.v, "a:big", "n2", SCHED_PROC_RUNNING, true, 1);
+	ASSERT_INT_EQ(sched_place_admit(f.v, 0, 1, 30, EXP, &total), 0);
+	/* a reservation for another process on the node counts */
+	sched_view_reserve(f.v, 1, 1, 30, INT64_MAX);
+	ASSERT_INT_EQ(sched_place_admit(f.v, 0, 2, 20, EXP, &total),
+		      -ENOSPC);
+	ASSERT_INT_EQ(total, 90);
+	/* its own reservation does not */
+	ASSERT_INT_EQ(sched_place_admit(f.v, 0, 1, 30, EXP, NULL), 0);
+	ASSERT_INT_EQ(sched_place_admit(f.v, 2, 2, 20, EXP, NULL), 0);
+	ASSERT_INT_EQ(sched_place_admit(f.v, 2, 2, 20, MEAS, NULL), 0);
+	sched_view_set_instance_cpu(f.v, 2, 90);
+	ASSERT_INT_EQ(sched_place_admit(f.v, 2, 2, 20, MEAS, NULL), -ENOSPC);
+	sched_view_set_instance_state(f.v, 2, SCHED_INST_FAILED, false);
+	ASSERT_INT_EQ(sched_place_admit(f.v, 2, 2, 20, EXP, NULL),
+		      -EHOSTDOWN);
+	ASSERT_INT_EQ(sched_place_admit(f.v, 9, 2, 20, EXP, NULL), -ENOENT);
+	dfx_done(&f);
+}
+
 static const struct test_case cases[] = {
+	{"admission on the target", test_admit},
+	{"oracle (Supvisors' sort) on 6 x 10^5 cases", test_oracle},
 	{"strategy x distribution", test_strategy_x_distribution},
 	{"strategy table", test_strategy_table},
 	{"why format", test_why_format},

@@ -77,6 +77,8 @@ int cli_shutdown(int argc, char **argv);
 int cli_version(int argc, char **argv);
 /* tools/cli_completion.c */
 int cli_completion(int argc, char **argv);
+/* tools/cli_stats.c */
+int cli_stats(int argc, char **argv);
 
 /* ------------------------------------------------------------ tools/cli_conn.c
  * The connection to the daemon, opened on first use. */

@@ -18,8 +18,6 @@
 #include "rules/rules.h"
 #include "tools/cli.h"
 
-void rules_schema_dump(FILE *f);
-
 static void
 check_usage(FILE *f)
 {
@@ -158,8 +156,8 @@ cli_check(int argc, char **argv)
 			       rules_napplications(r), rules_nprocesses(r),
 			       rules_digest(r));
 		else
-			fprintf(stderr, "%s: invalid (%u errors)\n", path,
-				diags.errors);
+			fprintf(stderr, "%s: invalid (%u error%s)\n", path,
+				diags.errors, diags.errors == 1 ? "" : "s");
 	}
 	rules_free(r);
 	rl_diags_done(&diags);

@@ -39,6 +39,8 @@ const struct cli_command cli_commands[] = {
 	{"apps", "", "show applications", cli_apps, NULL},
 	{"app", "start|stop|restart [--strategy S] [--no-wait] APP...",
 	 "start, stop or restart applications", cli_app, "app-action"},
+	{"stats", "[-w] [INSTANCE|NAMESPEC]",
+	 "node, process and application statistics", cli_stats, "namespec"},
 	{"state", "", "show the cluster state and the master", cli_state,
 	 NULL},
 	{"reload", "", "re-read the configuration, apply the difference",

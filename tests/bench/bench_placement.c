@@ -17,7 +17,9 @@
 #include <time.h>
 
 #include "core/util.h"
+#include "sched/action.h"
 #include "sched/place.h"
+#include "sched/seq.h"
 #include "sched/view.h"
 
 #define NPROCS 10000
@@ -54,7 +56,7 @@ keep(struct world *w, char *s)
 /* N instances, 2 per node; 10 000 one-process programs of 0-9 %, about
  * a third of them running somewhere that still has room. */
 static void
-world_build(struct world *w, unsigned n)
+world_build(struct world *w, unsigned n, bool fill)
 {
 	size_t napps = NPROCS / PER_APP, a, i;
 
@@ -98,7 +100,7 @@ world_build(struct world *w, unsigned n)
 		}
 		sched_view_add_application(w->v, ra, NULL);
 	}
-	for (i = 0; i < NPROCS; i += 3) {
+	for (i = 0; fill && i < NPROCS; i += 3) {
 		uint32_t inst = (uint32_t)(rng() % n);
 		const struct sched_instance *in = sched_view_instance(w->v,
 								      inst);
@@ -235,6 +237,37 @@ run(struct world *w, enum rl_strategy s, bool reference, size_t decisions,
 	return (t1 - t0) * 1e6 / (double)decisions;
 }
 
+/* Cold start (scheduling.md 6.1): every application started by one
+ * sched_seq_start_all() on an empty cluster, through the sequencer's
+ * bookkeeping (jobs, reservations, actions); milliseconds until every
+ * START is decided. */
+static double
+cold_start(unsigned n, enum rl_strategy s, size_t *ret_started)
+{
+	struct world w;
+	struct sched_seq *seq;
+	struct sched_actions out = SCHED_ACTIONS_INIT;
+	size_t a, i, started = 0;
+	double t0, t1;
+
+	world_build(&w, n, false);
+	for (a = 0; a < NPROCS / PER_APP; a++) {
+		w.apps[a].starting_strategy = s;
+		w.apps[a].start_sequence = 1;
+	}
+	seq = sched_seq_new(NULL);
+	t0 = now_s();
+	sched_seq_start_all(seq, w.v, 3000, &out, NULL);
+	t1 = now_s();
+	for (i = 0; i < out.n; i++)
+		started += out.v[i].kind == SCHED_ACT_START;
+	*ret_started = started;
+	sched_actions_done(&out);
+	sched_seq_free(seq);
+	world_free(&w);
+	return (t1 - t0) * 1e3;
+}
+
 static double
 median(double *v, size_t n)
 {
@@ -264,7 +297,7 @@ main(int argc, char **argv)
 		uint32_t *cands = xcalloc(sizes[si], sizeof(*cands));
 		struct ref_item *items = xcalloc(sizes[si], sizeof(*items));
 
-		world_build(&w, sizes[si]);
+		world_build(&w, sizes[si], true);
 		for (k = 0; k < ARRAY_SIZE(strategies); k++) {
 			double ours[100], ref[100], mo, mr;
 			/* warm-up */
@@ -296,6 +329,21 @@ main(int argc, char **argv)
 		world_free(&w);
 		free(cands);
 		free(items);
+	}
+	for (si = 0; si < ARRAY_SIZE(sizes); si++) {
+		double ms[100];
+		size_t started = 0;
+		for (r = 0; r < reps; r++)
+			ms[r] = cold_start(sizes[si], RL_STRATEGY_LESS_LOADED,
+					   &started);
+		printf("cold start instances=%-5u processes=%d LESS_LOADED "
+		       "%8.2f ms for %zu STARTs%s\n",
+		       sizes[si], NPROCS, median(ms, reps), started,
+		       started < NPROCS ? " (no room for the others)" : "");
+		printf("{\"bench\":\"cold_start\",\"instances\":%u,"
+		       "\"processes\":%d,\"ms\":%.2f,\"started\":%zu}\n",
+		       sizes[si], NPROCS, median(ms, reps), started);
+		fflush(stdout);
 	}
 	return 0;
 }
