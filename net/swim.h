@@ -159,6 +159,7 @@ struct swim_counters {
 	uint64_t refutations;   /* times we refuted an accusation */
 	uint64_t deaths;        /* members we declared dead */
 	uint64_t syncs;         /* push-pulls started */
+	uint64_t lag_syncs;     /* of which asked by differing digests */
 	uint64_t broadcasts_dropped;
 	uint64_t sent_msgs[_WIRE_M_MAX];
 	uint64_t recv_msgs[_WIRE_M_MAX];

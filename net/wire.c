@@ -39,7 +39,7 @@ static_assert(OFF_SEQ == 32, "header layout");
 static_assert(OFF_NONCE == 40, "header layout");
 static_assert(OFF_END == WIRE_HEADER_SIZE, "header layout");
 static_assert(WIRE_BODY_MAX == 1320, "datagram budget");
-static_assert(2 + 2 + 2 + WIRE_RULES_DIGEST_SIZE + 8 == WIRE_STATUS_SIZE,
+static_assert(2 + 2 + 2 + WIRE_RULES_DIGEST_SIZE + 8 + 8 == WIRE_STATUS_SIZE,
 	      "status layout");
 
 static const char *const type_names[_WIRE_T_MAX] = {
@@ -480,6 +480,7 @@ wire_status_put(struct wwriter *w, const struct wire_status *s)
 	ww_u16(w, s->mem);
 	ww_bytes(w, s->rules, WIRE_RULES_DIGEST_SIZE);
 	ww_u64(w, s->kv_version);
+	ww_u64(w, s->kv_digest);
 }
 
 static void
@@ -490,6 +491,7 @@ status_get(struct wreader *r, struct wire_status *s)
 	s->mem = wr_u16(r);
 	wr_bytes(r, s->rules, WIRE_RULES_DIGEST_SIZE);
 	s->kv_version = wr_u64(r);
+	s->kv_digest = wr_u64(r);
 }
 
 /* ------------------------------------------------------------ messages */

@@ -152,9 +152,10 @@ struct wire_status {
 	uint16_t mem;      /* memory use, hundredths of a percent */
 	uint8_t rules[WIRE_RULES_DIGEST_SIZE]; /* first bytes of the digest */
 	uint64_t kv_version; /* newest version of the sender's own records */
+	uint64_t kv_digest;  /* of every record the sender holds (swim.c) */
 };
 
-#define WIRE_STATUS_SIZE 22
+#define WIRE_STATUS_SIZE 30
 
 enum wire_msg_type {
 	WIRE_M_PING = 1,    /* seq, node = target */

@@ -15,11 +15,15 @@
  *   loss       nothing but updates: false deaths under --loss
  *   pause      every --period s an instance stops for --pause s, then
  *              resumes with everything it missed queued
- *   partition  every --period s the cluster splits in two for 30 s
+ *   partition  the cluster splits in two for 30 s, heals for --period s
  *   slow       one instance handles everything up to 2 x --slow ms late
  *
+ * --runs R repeats the run with seeds SEED .. SEED+R-1 and pools the
+ * samples, for percentiles over more trials.
+ *
  * Every scenario also publishes a record update from a random instance
- * every 2 s (time until all live instances hold it) and counts false
+ * every --updates s (2 s; 0: none), measures the time until all running
+ * instances hold it, and counts false
  * deaths (a healthy, reachable instance declared dead).
  */
 #include <errno.h>
@@ -39,7 +43,6 @@
 #define WARMUP_MS 10000
 #define RESTART_MS 20000
 #define PARTITION_MS 30000
-#define UPDATE_MS 2000
 #define UPDATE_GIVEUP_MS 20000
 
 enum { EV_TIMER, EV_DGRAM, EV_SYNC, EV_SYNC_REPLY, EV_ACTION };
@@ -82,6 +85,7 @@ struct sim {
 	int64_t period_ms;
 	int64_t pause_ms;
 	int64_t slow_ms;
+	int64_t update_ms; /* 0: no updates */
 	bool partitioned;
 	/* crash / pause / partition trial in progress */
 	int64_t trial_start;
@@ -107,7 +111,9 @@ struct sim {
 	uint64_t pause_deaths;
 	uint64_t censored;
 	uint64_t bytes;
+	uint64_t bytes_kind[_WIRE_M_MAX]; /* [0]: push-pull frames */
 	uint64_t datagrams;
+	uint64_t decode_errors; /* a bug if ever non-zero */
 	double inst_seconds; /* healthy instance-seconds measured */
 	uint64_t suspicions;
 	uint64_t refutations;
@@ -129,6 +135,16 @@ cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
+}
+
+/* JSON has no NaN */
+static void
+json_num(const char *key, double v, bool last)
+{
+	if (isnan(v))
+		printf("\"%s\":null%s", key, last ? "" : ",");
+	else
+		printf("\"%s\":%.3f%s", key, v, last ? "" : ",");
 }
 
 static double
@@ -257,10 +273,6 @@ drain_events(struct sim *s, uint32_t i)
 					s->slow_deaths++;
 				else
 					s->false_deaths++;
-				if (getenv("SIM_DEBUG"))
-					fprintf(stderr, "%.3f false death of %d at %u: inc %llx, its own %llx\n",
-						now_ms(s) / 1000.0, x, i, (unsigned long long)ev.incarnation,
-						(unsigned long long)swim_incarnation(s->in[x].sw));
 			} else if (s->in[x].paused) {
 				s->pause_deaths++;
 			}
@@ -302,9 +314,18 @@ drain_outputs(struct sim *s, uint32_t i)
 		size_t dst = index_of(&out.to);
 		uint8_t *copy;
 
-		if (measuring(s))
-			s->bytes += out.len + WIRE_OVERHEAD +
-				    (out.type == WIRE_T_GOSSIP ? IP_UDP : 0);
+		if (measuring(s)) {
+			size_t b = out.len + WIRE_OVERHEAD +
+				   (out.type == WIRE_T_GOSSIP ? IP_UDP : 0);
+			/* by the first message: what the datagram is for */
+			int k = out.type != WIRE_T_GOSSIP ? 0
+				: out.len > WIRE_STATUS_SIZE
+					? out.body[WIRE_STATUS_SIZE]
+					: 0;
+
+			s->bytes += b;
+			s->bytes_kind[k < _WIRE_M_MAX ? k : 0] += b;
+		}
 		if (dst >= s->n)
 			continue;
 		if (out.type == WIRE_T_GOSSIP) {
@@ -371,12 +392,10 @@ bootstrap(struct sim *s)
 	all.members = xcalloc(s->n, sizeof(*all.members));
 	for (i = 0; i < s->n; i++) {
 		struct wire_member *m = &all.members[i];
-		static char names[8];
 
 		memcpy(m->id, s->in[i].id, WIRE_ID_SIZE);
 		m->incarnation = (uint64_t)s->in[i].gen << 32;
 		m->addr = s->in[i].addr;
-		snprintf(names, sizeof(names), "i");
 		m->name = "i";
 		m->name_len = 1;
 		m->status.load = 10;
@@ -448,8 +467,9 @@ action(struct sim *s, int act, uint32_t target)
 		break;
 	case ACT_RESTART:
 		if (s->trial_open && s->victim == target) {
+			/* not known by all before the restart: a lower bound */
+			trial_done(s, &s->detect);
 			s->censored++;
-			s->trial_open = false;
 		}
 		start_inst(s, target, true);
 		after(s, target);
@@ -493,8 +513,8 @@ action(struct sim *s, int act, uint32_t target)
 		s->partitioned = true;
 		push(s, s->now_us + PARTITION_MS * US_PER_MS, EV_ACTION, 0, 0,
 		     ACT_HEAL, NULL, 0);
-		push(s, s->now_us + s->period_ms * US_PER_MS, EV_ACTION, 0, 0,
-		     ACT_SPLIT, NULL, 0);
+		push(s, s->now_us + (PARTITION_MS + s->period_ms) * US_PER_MS,
+		     EV_ACTION, 0, 0, ACT_SPLIT, NULL, 0);
 		break;
 	case ACT_HEAL:
 		for (i = 0; i < s->n; i++)
@@ -507,11 +527,14 @@ action(struct sim *s, int act, uint32_t target)
 		char val[32];
 		int64_t v;
 
-		push(s, s->now_us + UPDATE_MS * US_PER_MS, EV_ACTION, 0, 0,
+		push(s, s->now_us + s->update_ms * US_PER_MS, EV_ACTION, 0, 0,
 		     ACT_UPDATE, NULL, 0);
 		if (s->upd_open) {
 			if (now_ms(s) - s->upd_start < UPDATE_GIVEUP_MS)
 				break;
+			/* counted at the give-up time: a lower bound */
+			sample_add(&s->update,
+				   (double)(now_ms(s) - s->upd_start) / 1000.0);
 			s->censored++;
 		}
 		snprintf(val, sizeof(val), "RUNNING %llu",
@@ -525,10 +548,13 @@ action(struct sim *s, int act, uint32_t target)
 		s->have = 0;
 		s->upd_need = 0;
 		for (i = 0; i < s->n; i++) {
-			s->has[i] = false;
+			/* only those running now are waited for */
+			s->has[i] = true;
 			if (i != o && s->in[i].up && !s->in[i].paused &&
-			    s->in[i].group == s->in[o].group)
+			    s->in[i].group == s->in[o].group) {
+				s->has[i] = false;
 				s->upd_need++;
+			}
 		}
 		after(s, o);
 		break;
@@ -591,6 +617,8 @@ handle(struct sim *s, struct sim_event *ev)
 		if (wire_packet_decode(ev->data, ev->len, &pkt) == 0)
 			swim_recv(in->sw, now_ms(s), s->in[ev->src].id,
 				  &s->in[ev->src].addr, &pkt);
+		else
+			s->decode_errors++;
 		break;
 	case EV_SYNC:
 		if (wire_sync_decode(ev->data, ev->len, &sync) == 0) {
@@ -657,8 +685,9 @@ run(struct sim *s, int64_t seconds)
 	default:
 		break;
 	}
-	push(s, WARMUP_MS * US_PER_MS + 500 * US_PER_MS, EV_ACTION, 0, 0,
-	     ACT_UPDATE, NULL, 0);
+	if (s->update_ms > 0)
+		push(s, WARMUP_MS * US_PER_MS + 500 * US_PER_MS, EV_ACTION, 0,
+		     0, ACT_UPDATE, NULL, 0);
 	while (sim_heap_pop(&s->heap, &ev) && ev.at_us < end) {
 		if (ev.at_us >= last_count) {
 			/* instance-seconds of healthy instances, per 100 ms */
@@ -693,7 +722,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: supvisors-sim [-n N] [--seconds S] [--loss P] "
 		   "[--seed X] [--scenario crash|loss|pause|partition|slow]\n"
-		   "       [--period S] [--pause S] [--slow MS] [--json]\n");
+		   "       [--period S] [--pause S] [--slow MS] [--updates S] "
+		   "[--runs R] [--json] [-v]\n");
 }
 
 int
@@ -707,6 +737,8 @@ main(int argc, char **argv)
 		{"period", required_argument, NULL, 'p'},
 		{"pause", required_argument, NULL, 'P'},
 		{"slow", required_argument, NULL, 'w'},
+		{"updates", required_argument, NULL, 'u'},
+		{"runs", required_argument, NULL, 'r'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -714,7 +746,8 @@ main(int argc, char **argv)
 	struct sim s = {0};
 	int64_t n = 100, seconds = 600, v;
 	uint64_t seed = 1;
-	bool json = false;
+	bool json = false, verbose = false;
+	int64_t runs = 1, r;
 	double hours;
 	int c;
 
@@ -722,7 +755,8 @@ main(int argc, char **argv)
 	s.period_ms = 30000;
 	s.pause_ms = 10000;
 	s.slow_ms = 500;
-	while ((c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
+	s.update_ms = 2000;
+	while ((c = getopt_long(argc, argv, "n:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (util_parse_int64(optarg, 2, 100000, &n) < 0)
@@ -770,8 +804,20 @@ main(int argc, char **argv)
 				goto bad;
 			s.slow_ms = v;
 			break;
+		case 'u':
+			if (util_parse_duration_ms(optarg, 86400000, &v) < 0)
+				goto bad;
+			s.update_ms = v;
+			break;
 		case 'j':
 			json = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'r':
+			if (util_parse_int64(optarg, 1, 10000, &runs) < 0)
+				goto bad;
 			break;
 		case 'h':
 			usage(stdout);
@@ -783,42 +829,65 @@ main(int argc, char **argv)
 	if (optind != argc)
 		goto bad;
 	s.n = (size_t)n;
-	s.rng.s = seed;
 	s.in = xcalloc(s.n, sizeof(*s.in));
 	s.knows = xcalloc(s.n, sizeof(*s.knows));
 	s.has = xcalloc(s.n, sizeof(*s.has));
-	run(&s, seconds);
+	for (r = 0; r < runs; r++) {
+		/* a fresh cluster per run; results accumulate */
+		size_t i;
+
+		for (i = 0; i < s.n; i++)
+			swim_free(s.in[i].sw);
+		memset(s.in, 0, s.n * sizeof(*s.in));
+		sim_heap_done(&s.heap);
+		s.rng.s = seed + (uint64_t)r;
+		s.now_us = 0;
+		s.partitioned = false;
+		s.trial_open = false;
+		s.upd_open = false;
+		s.heal_at = 0;
+		run(&s, seconds);
+	}
 	hours = s.inst_seconds / 3600.0;
 	if (json) {
-		printf("{\"instances\":%zu,\"seconds\":%lld,\"loss\":%.3f,"
-		       "\"scenario\":\"%s\",\"seed\":%llu,"
-		       "\"detect_p50\":%.2f,\"detect_p99\":%.2f,"
-		       "\"detect_trials\":%zu,\"rejoin_p50\":%.2f,"
-		       "\"heal_p50\":%.2f,\"update_p50\":%.3f,"
-		       "\"update_p99\":%.3f,\"updates\":%zu,"
-		       "\"false_deaths_per_hour\":%.3f,\"false_deaths\":%llu,"
-		       "\"slow_deaths\":%llu,\"pause_deaths\":%llu,"
-		       "\"censored\":%llu,\"suspicions\":%llu,"
-		       "\"refutations\":%llu,\"bytes_per_second\":%.0f}\n",
-		       s.n, (long long)seconds, s.loss, scenario_names[s.sc],
-		       (unsigned long long)seed, pct(&s.detect, 50),
-		       pct(&s.detect, 99), s.detect.n, pct(&s.rejoin, 50),
-		       pct(&s.heal, 50), pct(&s.update, 50),
-		       pct(&s.update, 99), s.update.n,
-		       hours > 0 ? (double)s.false_deaths / hours : 0.0,
+		printf("{\"instances\":%zu,\"seconds\":%lld,\"runs\":%lld,"
+		       "\"loss\":%.3f,\"scenario\":\"%s\",\"seed\":%llu,",
+		       s.n, (long long)seconds, (long long)runs, s.loss,
+		       scenario_names[s.sc], (unsigned long long)seed);
+		json_num("detect_p50", pct(&s.detect, 50), false);
+		json_num("detect_p99", pct(&s.detect, 99), false);
+		printf("\"detect_trials\":%zu,", s.detect.n);
+		json_num("rejoin_p50", pct(&s.rejoin, 50), false);
+		json_num("rejoin_p99", pct(&s.rejoin, 99), false);
+		json_num("heal_p50", pct(&s.heal, 50), false);
+		json_num("heal_p99", pct(&s.heal, 99), false);
+		json_num("update_p50", pct(&s.update, 50), false);
+		json_num("update_p99", pct(&s.update, 99), false);
+		printf("\"updates\":%zu,", s.update.n);
+		json_num("false_deaths_per_hour",
+			 hours > 0 ? (double)s.false_deaths / hours : 0.0, false);
+		printf("\"false_deaths\":%llu,\"slow_deaths\":%llu,"
+		       "\"pause_deaths\":%llu,\"censored\":%llu,"
+		       "\"suspicions\":%llu,\"refutations\":%llu,"
+		       "\"decode_errors\":%llu,",
 		       (unsigned long long)s.false_deaths,
 		       (unsigned long long)s.slow_deaths,
 		       (unsigned long long)s.pause_deaths,
 		       (unsigned long long)s.censored,
 		       (unsigned long long)s.suspicions,
 		       (unsigned long long)s.refutations,
-		       s.inst_seconds > 0 ? (double)s.bytes / s.inst_seconds
-					  : 0.0);
+		       (unsigned long long)s.decode_errors);
+		json_num("bytes_per_second",
+			 s.inst_seconds > 0 ? (double)s.bytes / s.inst_seconds
+					    : 0.0,
+			 true);
+		printf("}\n");
 	} else {
-		printf("scenario %s, %zu instances, %llds, loss %.0f%%, seed "
-		       "%llu\n",
+		printf("scenario %s, %zu instances, %llds x %lld runs, loss "
+		       "%.0f%%, seed %llu\n",
 		       scenario_names[s.sc], s.n, (long long)seconds,
-		       s.loss * 100, (unsigned long long)seed);
+		       (long long)runs, s.loss * 100,
+		       (unsigned long long)seed);
 		if (s.detect.n)
 			printf("  crash known by all     p50 %.2fs  p99 %.2fs  "
 			       "(%zu trials)\n",
@@ -838,17 +907,33 @@ main(int argc, char **argv)
 		       "updates)\n",
 		       pct(&s.update, 50), pct(&s.update, 99), s.update.n);
 		printf("  false deaths           %llu  (%.3f per "
-		       "instance-hour)%s\n",
+		       "instance-hour)\n",
 		       (unsigned long long)s.false_deaths,
-		       hours > 0 ? (double)s.false_deaths / hours : 0.0,
-		       s.sc == SC_SLOW ? "" : "");
+		       hours > 0 ? (double)s.false_deaths / hours : 0.0);
 		if (s.sc == SC_SLOW)
 			printf("  slow instance declared dead %llu times\n",
 			       (unsigned long long)s.slow_deaths);
+		if (s.decode_errors)
+			printf("  DECODE ERRORS %llu\n",
+			       (unsigned long long)s.decode_errors);
 		printf("  suspicions %llu, refutations %llu, censored %llu\n",
 		       (unsigned long long)s.suspicions,
 		       (unsigned long long)s.refutations,
 		       (unsigned long long)s.censored);
+		if (verbose) {
+			int k;
+
+			for (k = 0; k < _WIRE_M_MAX; k++) {
+				const char *name = k ? wire_msg_type_to_string(
+							       (enum wire_msg_type)k)
+						     : "push-pull";
+
+				if (s.bytes_kind[k])
+					printf("    %-12s %.0f B/s\n", name,
+					       (double)s.bytes_kind[k] /
+						       s.inst_seconds);
+			}
+		}
 		printf("  bytes per instance     %.0f B/s\n",
 		       s.inst_seconds > 0 ? (double)s.bytes / s.inst_seconds
 					  : 0.0);
