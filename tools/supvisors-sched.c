@@ -111,10 +111,13 @@ run_command(const struct cli_command *cmd, int argc, char **argv)
 {
 	int rc;
 
+	bool quiet = cli_opts.quiet;
+
 	/* commands parse their own options with getopt; 0 resets it */
 	optind = 0;
 	rc = cmd->run(argc, argv);
 	fflush(stdout);
+	cli_opts.quiet = quiet; /* the prompt goes on with the next one */
 	return rc;
 }
 
