@@ -93,6 +93,31 @@ state_is "$NS" STOPPED || fail "the write with the token did not stop"
 tcp 200 GET /v1/processes
 tcp 200 GET /
 tcp 405 POST /metrics -H 'Authorization: Bearer s3cret-token' -H "$J" --data '{}'
+
+# the CLI follows the stream: NDJSON with --json, one line per event else
+CLI=$D/$BUILD/bin/supvisors-sched
+"$CLI" -s "$SOCK" events --type process --json >"$T/cli.json" 2>&1 &
+C1=$!
+"$CLI" -s "$SOCK" events >"$T/cli.txt" 2>&1 &
+C2=$!
+wait_for sh -c "curl -s --unix-socket '$SOCK' http://localhost/metrics |
+	grep -q '^supvisors_sched_events_subscribers 2'" || fail "CLI not following"
+api POST "/v1/processes/$NS/start" '{"wait":true}'
+expect 200
+wait_for grep -q '"state":"RUNNING"' "$T/cli.json" || fail "CLI --json: $(cat "$T/cli.json")"
+wait_for grep -q ' process  *web:server RUNNING pid ' "$T/cli.txt" ||
+	fail "CLI: $(cat "$T/cli.txt")"
+kill "$C1" "$C2"
+python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    assert o["event"] == "process" and o["id"] > 0, o
+    assert o["data"]["namespec"] == "web:server", o' "$T/cli.json" ||
+	fail "CLI NDJSON: $(cat "$T/cli.json")"
+"$CLI" -s "$SOCK" events --type bogus 2>/dev/null
+[ $? = 2 ] || fail "events --type bogus is not a usage error"
+
 n=$(curl -s -D - -o /dev/null "http://127.0.0.1:$PORT/" | grep -ci '^access-control')
 [ "$n" = 0 ] || fail "CORS headers on the dashboard"
 echo "ok"
