@@ -137,6 +137,7 @@ struct app {
 struct sock_state {
 	uint64_t gen;
 	uint64_t acked, received; /* last credited */
+	struct proc *owner;       /* as of the last dump, for its close */
 };
 
 struct inode_owner {
@@ -168,6 +169,7 @@ struct stats_sampler {
 	struct stats_map socks;  /* cookie -> struct sock_state */
 	struct stats_map inodes; /* inode -> struct inode_owner */
 	bool tcp_dumped;
+	uint64_t tcp_gen; /* gen of the last dump */
 	int64_t fd_scan_ns;
 	bool fd_scanned;
 	uint32_t uids[8];

@@ -9,7 +9,10 @@
  * nothing ever scans /proc.  The fd maps needed to attribute TCP sockets
  * are walked only when a socket the kernel reports belongs to the uid of
  * a supervised process and is not known yet, and at most every
- * FD_SCAN_INTERVAL_NS.
+ * FD_SCAN_INTERVAL_NS.  TCP bytes are credited as per-socket deltas, so
+ * a closing socket never makes a total drop, and the final counters of
+ * sockets closed between two dumps come from the sock_diag destroy
+ * events, matched by cookie to the owner seen at the last dump.
  */
 #include "stats/internal.h"
 
@@ -816,6 +819,12 @@ proc_forget_inodes(struct stats_sampler *s, struct proc *p)
 		if (o != NULL && o->owner == p)
 			o->owner = NULL;
 	}
+	for (i = 0; i < s->socks.cap; i++) {
+		struct sock_state *st = s->socks.slots[i].value;
+
+		if (st != NULL && st->owner == p)
+			st->owner = NULL;
+	}
 }
 
 static void
@@ -1174,9 +1183,10 @@ fd_scan(struct stats_sampler *s)
 	}
 }
 
-/* Drop map entries whose gen is older than GEN (their sockets closed). */
+/* Drop map entries whose gen is neither GEN nor KEEP (their sockets
+ * closed). */
 static void
-sweep(struct stats_map *m, uint64_t gen, size_t gen_offset)
+sweep(struct stats_map *m, uint64_t gen, uint64_t keep, size_t gen_offset)
 {
 	uint64_t *keys = NULL;
 	size_t n = 0, i;
@@ -1184,9 +1194,12 @@ sweep(struct stats_map *m, uint64_t gen, size_t gen_offset)
 	for (i = 0; i < m->cap; i++) {
 		void *v = m->slots[i].value;
 
-		if (v != NULL &&
-		    *(const uint64_t *)(const void *)((const char *)v +
-						      gen_offset) != gen) {
+		const uint64_t *g =
+			v ? (const uint64_t *)(const void *)((const char *)v +
+							     gen_offset)
+			  : NULL;
+
+		if (g != NULL && *g != gen && *g != keep) {
 			keys = xreallocarray(keys, n + 1, sizeof(*keys));
 			keys[n++] = m->slots[i].key;
 		}
@@ -1196,6 +1209,24 @@ sweep(struct stats_map *m, uint64_t gen, size_t gen_offset)
 	free(keys);
 }
 
+/* A socket closed since the last dump: credit its last bytes to the
+ * owner it had then (the event carries no inode), and forget it. */
+static void
+on_closed(const struct stats_tcp_sock *sk, void *arg)
+{
+	struct stats_sampler *s = arg;
+	struct sock_state *st = stats_map_get(&s->socks, sk->cookie);
+
+	if (st == NULL)
+		return;
+	if (st->owner != NULL) {
+		st->owner->tcp_rx += (double)delta(sk->bytes_received,
+						   st->received);
+		st->owner->tcp_tx += (double)delta(sk->bytes_acked, st->acked);
+	}
+	free(stats_map_del(&s->socks, sk->cookie));
+}
+
 static void
 tcp_sample(struct stats_sampler *s, int64_t now_ns, double dt)
 {
@@ -1203,6 +1234,8 @@ tcp_sample(struct stats_sampler *s, int64_t now_ns, double dt)
 	bool unknown = false;
 	size_t i;
 
+	/* the sockets closed since the last dump are not in this one */
+	stats_tcp_closed(s->tcp, on_closed, s);
 	s->ndump = 0;
 	if (stats_tcp_dump(s->tcp, on_sock, s) < 0)
 		return;
@@ -1253,18 +1286,26 @@ tcp_sample(struct stats_sampler *s, int64_t now_ns, double dt)
 		}
 		st->gen = gen;
 		o = sk->inode ? stats_map_get(&s->inodes, sk->inode) : NULL;
-		if (o == NULL || o->owner == NULL)
+		/* a socket its process closed (FIN_WAIT, LAST_ACK) has no
+		 * inode any more: it still belongs to its last owner */
+		if (sk->inode != 0)
+			st->owner = o ? o->owner : NULL;
+		if (o != NULL)
+			o->gen = gen;
+		if (st->owner == NULL)
 			continue; /* credited when attributed, if ever */
-		o->gen = gen;
-		o->owner->tcp_rx += (double)delta(sk->bytes_received,
-						  st->received);
-		o->owner->tcp_tx += (double)delta(sk->bytes_acked, st->acked);
+		st->owner->tcp_rx += (double)delta(sk->bytes_received,
+						   st->received);
+		st->owner->tcp_tx += (double)delta(sk->bytes_acked, st->acked);
 		st->received = sk->bytes_received;
 		st->acked = sk->bytes_acked;
 	}
 	s->tcp_dumped = true;
-	sweep(&s->socks, gen, offsetof(struct sock_state, gen));
-	sweep(&s->inodes, gen, offsetof(struct inode_owner, gen));
+	/* a socket gone from this dump may have its destroy event still on
+	 * the way (it is sent from a work queue): keep it one more cycle */
+	sweep(&s->socks, gen, s->tcp_gen, offsetof(struct sock_state, gen));
+	sweep(&s->inodes, gen, gen, offsetof(struct inode_owner, gen));
+	s->tcp_gen = gen;
 	for (i = 0; i < s->nprocs; i++) {
 		struct proc *p = s->procs[i];
 
@@ -1605,8 +1646,10 @@ procs_free(struct stats_sampler *s)
 	s->napps = 0;
 	stats_map_done(&s->procs_by_name);
 	stats_map_done(&s->apps_by_name);
-	sweep(&s->socks, UINT64_MAX, offsetof(struct sock_state, gen));
-	sweep(&s->inodes, UINT64_MAX, offsetof(struct inode_owner, gen));
+	sweep(&s->socks, UINT64_MAX, UINT64_MAX,
+	      offsetof(struct sock_state, gen));
+	sweep(&s->inodes, UINT64_MAX, UINT64_MAX,
+	      offsetof(struct inode_owner, gen));
 	s->tcp_dumped = false;
 	s->fd_scanned = false;
 }
