@@ -271,9 +271,11 @@ proc_extra_args(const struct proc *p)
 static const char **
 build_argv(const struct proc *p)
 {
-	size_t n = p->conf->argc, k = 0;
+	size_t n = 0, k = 0;
 	const char **argv;
 
+	while (p->conf->argv[n] != NULL)
+		n++;
 	while (p->extra_argv != NULL && p->extra_argv[k] != NULL)
 		k++;
 	argv = xcalloc(n + k + 1, sizeof(*argv));
