@@ -817,7 +817,7 @@ on_alive(struct swim *s, const struct wire_msg *a, int64_t now, bool announce)
 	m->inc = a->incarnation;
 	changed = !wire_addr_eq(&m->addr, &a->addr) ||
 		  strlen(m->name) != a->name_len ||
-		  memcmp(m->name, a->name, a->name_len) != 0;
+		  (a->name_len && memcmp(m->name, a->name, a->name_len) != 0);
 	m->addr = a->addr;
 	if (changed) {
 		free(m->name);
