@@ -84,6 +84,25 @@ status_json(const struct stats_sampler *s)
 	return o;
 }
 
+/* Only the members named in KEYS (house rule: an unknown field is a
+ * 400, so a typo is not silently ignored). */
+static bool
+only_keys(const cJSON *body, const char *const *keys, size_t n)
+{
+	const cJSON *e;
+	size_t i;
+
+	cJSON_ArrayForEach(e, body)
+	{
+		for (i = 0; i < n; i++)
+			if (strcmp(e->string, keys[i]) == 0)
+				break;
+		if (i == n)
+			return false;
+	}
+	return true;
+}
+
 static void
 post_enable(struct http_request *req, const struct http_request_info *info,
 	    struct stats_sampler *s)
@@ -93,7 +112,10 @@ post_enable(struct http_request *req, const struct http_request_info *info,
 	const cJSON *proc = cJSON_GetObjectItemCaseSensitive(body, "process");
 	unsigned en = stats_sampler_enabled(s);
 
+	static const char *const keys[] = {"host", "process"};
+
 	if (!cJSON_IsObject(body) || (host == NULL && proc == NULL) ||
+	    !only_keys(body, keys, ARRAY_SIZE(keys)) ||
 	    (host != NULL && !cJSON_IsBool(host)) ||
 	    (proc != NULL && !cJSON_IsBool(proc))) {
 		cJSON_Delete(body);
@@ -122,8 +144,11 @@ post_period(struct http_request *req, const struct http_request_info *info,
 	cJSON *body = cJSON_ParseWithLength(info->body, info->body_len);
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
 		body, "collecting_period_s");
+	static const char *const keys[] = {"collecting_period_s"};
 	double ms = cJSON_IsNumber(v) ? v->valuedouble * 1000.0 : -1;
 
+	if (!only_keys(body, keys, ARRAY_SIZE(keys)))
+		ms = -1;
 	cJSON_Delete(body);
 	if (ms < STATS_PERIOD_MIN_MS || ms > STATS_PERIOD_MAX_MS) {
 		http_reply_error(req, 400, "BAD_REQUEST",

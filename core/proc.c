@@ -546,7 +546,8 @@ feed(struct proc *p, enum proc_event e, int status, int err)
 	}
 	if (out.actions & PROC_ACT_TIMER)
 		arm_timer(p);
-	if (out.npath > 0 && p->ctx->on_change != NULL)
+	if ((out.npath > 0 || e == PROC_EV_SPAWNED || e == PROC_EV_EXITED) &&
+	    p->ctx->on_change != NULL)
 		p->ctx->on_change(p, from, p->ctx->data);
 	if (out.actions & PROC_ACT_SIGNAL)
 		do_signal(p, out.signal, out.group);

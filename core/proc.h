@@ -31,9 +31,9 @@ struct rl_process;
 struct logfile;
 struct proc;
 
-/* Called after each event that changed the state: FROM is the state
- * before, the proc's state the one after (there may have been others in
- * between, all logged). */
+/* Called after each event that changed the state or the pid: FROM is
+ * the state before, the proc's state the one after (there may have been
+ * others in between, all logged). */
 typedef void (*proc_change_fn)(struct proc *p, enum proc_state from,
 			       void *data);
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,6 +381,43 @@ test_env_dir_umask(void)
 	proc_free(p);
 }
 
+/* As root, `user` switches uid, gid and groups before exec. */
+static void
+test_user(void)
+{
+	static const char *const args[] = {"--ids", NULL};
+	struct passwd *pw = getpwnam("nobody");
+	struct fixture fx;
+	struct proc *p;
+	char *text, want[64];
+
+	if (geteuid() != 0 || pw == NULL) {
+		printf("  (skipped: needs root and user nobody)\n");
+		return;
+	}
+	fixture_init(&fx, "user");
+	fixture_args(&fx, args);
+	fx.prog.user = "nobody";
+	ctx.is_root = true;
+	p = proc_new(&ctx, &fx.proc);
+	ASSERT_INT_EQ(proc_start(p), 0);
+	ASSERT_TRUE(wait_state(p, PROC_EXITED, 5000));
+	ASSERT_TRUE(wait_pipes_closed(5000));
+	text = slurp(logfile_path(proc_logfile(p, PROC_STDOUT)), NULL);
+	snprintf(want, sizeof(want), "uid=%u gid=%u\n", (unsigned)pw->pw_uid,
+		 (unsigned)pw->pw_gid);
+	ASSERT_STR_EQ(text, want);
+	free(text);
+	proc_free(p);
+	/* an unknown user is a spawn error */
+	fx.prog.user = "no-such-user-here";
+	p = proc_new(&ctx, &fx.proc);
+	ASSERT_INT_EQ(proc_start(p), 0);
+	ASSERT_INT_EQ(proc_state(p), PROC_FATAL);
+	proc_free(p);
+	ctx.is_root = false;
+}
+
 static unsigned char
 pattern_byte(unsigned long long i, unsigned stream)
 {
@@ -487,6 +525,7 @@ main(int argc, char **argv)
 		{"autorestart", test_autorestart},
 		{"environment, directory, umask", test_env_dir_umask},
 		{"redirect_stderr", test_redirect_stderr},
+		{"user", test_user},
 		{"100 MB byte-exact across rotations", test_100mb_rotated},
 	};
 	int r;

@@ -228,6 +228,13 @@ test_routes(void)
 			  &out), 0);
 	ASSERT_TRUE(strstr(strbuf_str(&out), "BAD_REQUEST") != NULL);
 	ASSERT_INT_EQ(run((char *[]){"curl", "-sS", "--unix-socket", T.sock,
+				     "-X", "POST", "-d",
+				     "{\"host\":true,\"hots\":true}", url,
+				     NULL},
+			  &out), 0);
+	ASSERT_TRUE(strstr(strbuf_str(&out), "BAD_REQUEST") != NULL);
+	ASSERT_INT_EQ(stats_sampler_enabled(T.s), STATS_PROCESS);
+	ASSERT_INT_EQ(run((char *[]){"curl", "-sS", "--unix-socket", T.sock,
 				     "http://localhost/v1/stats/processes?"
 				     "period=0&namespec=db:self",
 				     NULL},

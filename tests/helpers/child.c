@@ -10,6 +10,7 @@
  *   --env NAME            print "NAME=value" or "NAME unset" to stdout
  *   --cwd                 print the working directory to stdout
  *   --umask               print the umask in octal to stdout
+ *   --ids                 print "uid=U gid=G" to stdout
  *   --stdout N            write N bytes of the test pattern to stdout
  *   --stderr N            the same to stderr (its own pattern stream)
  *   --after MS            wait MS milliseconds
@@ -138,6 +139,10 @@ main(int argc, char **argv)
 
 			umask(m);
 			printf("%03o\n", (unsigned)m);
+			fflush(stdout);
+		} else if (strcmp(o, "--ids") == 0) {
+			printf("uid=%u gid=%u\n", (unsigned)getuid(),
+			       (unsigned)getgid());
 			fflush(stdout);
 		} else if (strcmp(o, "--stdout") == 0) {
 			write_pattern(1, strtoull(arg, NULL, 10), 1);

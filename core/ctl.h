@@ -1,0 +1,30 @@
+/*
+ * ctl: the control API of API-CONTRACT.md, as route handlers for the
+ * HTTP server of net/http.h.  Requests are decoded by the pure functions
+ * of ctl_req.h; the handlers read and command the daemon (daemon.h).
+ *
+ * Writes with "wait": true (and restarts, whose start follows the stop)
+ * become operations that watch the daemon and answer their request when
+ * every selected process reached its target state or failed.  Log tails
+ * with follow=1 become streams fed by the log file's followers.
+ *
+ * Ownership: the daemon owns the struct ctl.  Free the HTTP server
+ * first (it aborts every deferred request and stream, which releases
+ * their operations' requests), then ctl_free(), which drops the
+ * operations still waiting on processes.
+ */
+#ifndef CORE_CTL_H
+#define CORE_CTL_H
+
+struct ctl;
+struct daemon;
+struct http_request;
+struct http_request_info;
+
+struct ctl *ctl_new(struct daemon *d);
+struct ctl *ctl_free(struct ctl *c);
+/* The http_handler_fn of the server; CTX is the struct ctl. */
+void ctl_handle(struct http_request *req, const struct http_request_info *info,
+		void *ctx);
+
+#endif
