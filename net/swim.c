@@ -444,6 +444,19 @@ swim_next_output(struct swim *s, struct swim_output *ret)
 	return true;
 }
 
+/* LEN bytes and a NUL, even if the bytes hold one (the decoder refuses
+ * that; this keeps lengths and buffers in step regardless). */
+static char *
+dup_str(const char *p, size_t len)
+{
+	char *d = xmalloc(len + 1);
+
+	if (len)
+		memcpy(d, p, len);
+	d[len] = '\0';
+	return d;
+}
+
 static void
 bcast_free(struct bcast *b)
 {
@@ -488,7 +501,7 @@ bq_add(struct swim *s, struct bqueue *q, const struct wire_msg *msg)
 	}
 	memcpy(b.subject, msg->node, WIRE_ID_SIZE);
 	if (kv) {
-		b.key = xstrndup(msg->key, msg->key_len);
+		b.key = dup_str(msg->key, msg->key_len);
 		b.key_len = msg->key_len;
 	}
 	b.len = wire_msg_size(msg);
@@ -821,7 +834,7 @@ on_alive(struct swim *s, const struct wire_msg *a, int64_t now, bool announce)
 	m->addr = a->addr;
 	if (changed) {
 		free(m->name);
-		m->name = xstrndup(a->name ? a->name : "", a->name_len);
+		m->name = dup_str(a->name, a->name_len);
 	}
 	changed |= set_bytes(&m->meta, &m->meta_len, a->meta, a->meta_len);
 	susp_drop(s, mi);
@@ -1035,7 +1048,7 @@ kv_store(struct swim *s, size_t mi, const char *key, size_t key_len,
 		i = m->nkv++;
 		kv = &m->kv[i];
 		memset(kv, 0, sizeof(*kv));
-		kv->key = xstrndup(key, key_len);
+		kv->key = dup_str(key, key_len);
 		kv->key_len = key_len;
 	}
 	set_bytes(&kv->value, &kv->value_len, value, value_len);

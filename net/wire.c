@@ -354,16 +354,24 @@ wr_bytes(struct wreader *r, void *out, size_t n)
 		memset(out, 0, n);
 }
 
-/* A u8-prefixed string of at most MAX bytes, or err. */
+/* A u8-prefixed string of at most MAX bytes and no NUL byte, or err:
+ * names and keys are C strings to everyone above this layer. */
 static const char *
 wr_str8(struct wreader *r, size_t max, size_t *ret_len)
 {
 	size_t n = wr_u8(r);
+	const uint8_t *p;
 
 	if (n > max)
 		r->err = true;
 	*ret_len = r->err ? 0 : n;
-	return (const char *)wr_ptr(r, *ret_len);
+	p = wr_ptr(r, *ret_len);
+	if (p && memchr(p, '\0', *ret_len)) {
+		r->err = true;
+		*ret_len = 0;
+		return NULL;
+	}
+	return (const char *)p;
 }
 
 static const uint8_t *

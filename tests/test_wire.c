@@ -217,6 +217,21 @@ test_limits(void)
 		ww_u8(&w, 'a');
 	ww_u16(&w, 0);
 	ASSERT_INT_EQ(wire_packet_decode(buf, w.len, &p), -EBADMSG);
+	/* a NUL inside a name: names and keys are C strings above */
+	{
+		struct wire_msg a = {.type = WIRE_M_ALIVE, .name = "ab",
+				     .name_len = 2};
+		size_t at;
+
+		ww_init(&w, buf, sizeof(buf));
+		wire_status_put(&w, &st);
+		ASSERT_INT_EQ(wire_msg_put(&w, &a), 0);
+		ASSERT_INT_EQ(wire_packet_decode(buf, w.len, &p), 0);
+		at = w.len - 2 - 1; /* the 'b' before the meta length */
+		ASSERT_INT_EQ(buf[at], 'b');
+		buf[at] = '\0';
+		ASSERT_INT_EQ(wire_packet_decode(buf, w.len, &p), -EBADMSG);
+	}
 	/* an address family we do not know */
 	ww_init(&w, buf, sizeof(buf));
 	wire_status_put(&w, &st);
