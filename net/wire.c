@@ -524,9 +524,9 @@ msg_body_size(const struct wire_msg *m)
 	case WIRE_M_KV:
 		return WIRE_ID_SIZE + 8 + 1 + m->key_len + 2 + m->value_len;
 	case WIRE_M_KEYRING:
-		return 8 + 1 + WIRE_KEY_SIZE;
+		return WIRE_ID_SIZE + 8 + 1 + WIRE_KEY_SIZE;
 	case WIRE_M_KEYRING_ACK:
-		return 8 + 4 + 1 + m->nfp * WIRE_FP_SIZE;
+		return WIRE_ID_SIZE + 8 + 4 + 1 + m->nfp * WIRE_FP_SIZE;
 	default:
 		return 0;
 	}
@@ -585,11 +585,13 @@ wire_msg_put(struct wwriter *w, const struct wire_msg *m)
 		ww_blob16(w, m->value, m->value_len);
 		break;
 	case WIRE_M_KEYRING:
+		ww_bytes(w, m->node, WIRE_ID_SIZE);
 		ww_u64(w, m->op_id);
 		ww_u8(w, m->op);
 		ww_bytes(w, m->secret, WIRE_KEY_SIZE);
 		break;
 	case WIRE_M_KEYRING_ACK:
+		ww_bytes(w, m->node, WIRE_ID_SIZE);
 		ww_u64(w, m->op_id);
 		ww_u32(w, (uint32_t)m->result);
 		ww_u8(w, (uint8_t)m->nfp);
@@ -650,6 +652,7 @@ msg_get(struct wreader *r, struct wire_msg *m)
 			r->err = true;
 		break;
 	case WIRE_M_KEYRING:
+		wr_bytes(r, m->node, WIRE_ID_SIZE);
 		m->op_id = wr_u64(r);
 		m->op = wr_u8(r);
 		wr_bytes(r, m->secret, WIRE_KEY_SIZE);
@@ -657,6 +660,7 @@ msg_get(struct wreader *r, struct wire_msg *m)
 			r->err = true;
 		break;
 	case WIRE_M_KEYRING_ACK:
+		wr_bytes(r, m->node, WIRE_ID_SIZE);
 		m->op_id = wr_u64(r);
 		m->result = (int32_t)wr_u32(r);
 		m->nfp = wr_u8(r);

@@ -612,6 +612,27 @@ test_rotation(void)
 	ASSERT_INT_EQ(ka.n, 1);
 	seal_free(a);
 	seal_free(b);
+	/* the same steps as they arrive from the cluster */
+	{
+		uint8_t fp[KEYRING_MAX][KEYRING_FP_SIZE], want[KEYRING_FP_SIZE];
+		size_t nfp = 0;
+
+		ASSERT_INT_EQ(keyring_apply(&ka, WIRE_KEYRING_INSTALL, k1, fp,
+					    &nfp), 0);
+		ASSERT_INT_EQ(nfp, 2);
+		ASSERT_INT_EQ(keyring_apply(&ka, WIRE_KEYRING_INSTALL, k1, fp,
+					    &nfp), -EEXIST);
+		ASSERT_INT_EQ(keyring_apply(&ka, WIRE_KEYRING_USE, k1, fp,
+					    &nfp), 0);
+		keyring_fingerprint(k1, want);
+		ASSERT_TRUE(memcmp(fp[0], want, sizeof(want)) == 0);
+		ASSERT_INT_EQ(keyring_apply(&ka, WIRE_KEYRING_REMOVE, k1, fp,
+					    &nfp), -EBUSY);
+		ASSERT_INT_EQ(keyring_apply(&ka, WIRE_KEYRING_LIST, k1, fp,
+					    &nfp), 0);
+		ASSERT_INT_EQ(nfp, 2);
+		ASSERT_INT_EQ(keyring_apply(&ka, 99, k1, fp, &nfp), -EINVAL);
+	}
 }
 
 static void
