@@ -301,6 +301,20 @@ fail:
 	conn_fail(c);
 }
 
+/* After a read or write that returned N: 1 progress, 0 try again later,
+ * -1 the connection failed and is gone. */
+static int
+conn_io(struct conn *c, ssize_t n)
+{
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0) {
+		conn_fail(c);
+		return -1;
+	}
+	return 1;
+}
+
 static void
 on_conn(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -309,12 +323,8 @@ on_conn(struct ev_loop *loop, ev_io *w, int revents)
 
 	if (c->writing) {
 		n = write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		if (conn_io(c, n) <= 0)
 			return;
-		if (n <= 0) {
-			conn_fail(c);
-			return;
-		}
 		c->out_off += (size_t)n;
 		if (c->out_off < c->out_len)
 			return;
@@ -332,12 +342,8 @@ on_conn(struct ev_loop *loop, ev_io *w, int revents)
 
 		n = read(c->fd, c->hdr + c->in_off,
 			 WIRE_HEADER_SIZE - c->in_off);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		if (conn_io(c, n) <= 0)
 			return;
-		if (n <= 0) {
-			conn_fail(c);
-			return;
-		}
 		c->in_off += (size_t)n;
 		if (c->in_off < WIRE_HEADER_SIZE)
 			return;
@@ -352,12 +358,8 @@ on_conn(struct ev_loop *loop, ev_io *w, int revents)
 		memcpy(c->in, c->hdr, WIRE_HEADER_SIZE);
 	}
 	n = read(c->fd, c->in + c->in_off, c->in_len - c->in_off);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (conn_io(c, n) <= 0)
 		return;
-	if (n <= 0) {
-		conn_fail(c);
-		return;
-	}
 	c->in_off += (size_t)n;
 	if (c->in_off == c->in_len)
 		conn_frame(c);
