@@ -6,10 +6,12 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <ev.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
+#include "core/proc.h"
 #include "core/util.h"
 #include "net/http.h"
 #include "rules/rules.h"
@@ -36,6 +38,130 @@ ctl_stats_open(const struct rl_stats_conf *rc, struct stats_sampler **ret)
 		log_warnx("statistics: cannot open the sampler: %s, "
 			  "running without statistics", strerror(-r));
 	return r;
+}
+
+struct ctl_stats {
+	struct ev_loop *loop;
+	struct proc_ctx *procs;
+	struct stats_sampler *s;
+	char *instance;
+	struct rl_stats_conf conf;
+	ev_timer timer;
+	struct stats_target *targets;
+	size_t cap;
+};
+
+static void
+on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ctl_stats *cs = container_of(w, struct ctl_stats, timer);
+	size_t n = 0;
+	struct proc *p;
+	int r;
+
+	for (p = cs->procs ? proc_ctx_first(cs->procs) : NULL; p != NULL;
+	     p = proc_next(p)) {
+		if (n == cs->cap) {
+			cs->cap = cs->cap ? 2 * cs->cap : 64;
+			cs->targets = xreallocarray(cs->targets, cs->cap,
+						    sizeof(*cs->targets));
+		}
+		/* pid 0 (not running) forgets the process's series */
+		cs->targets[n++] = (struct stats_target){proc_namespec(p),
+							 proc_pid(p)};
+	}
+	r = stats_sampler_sample(cs->s, util_now_ns(), cs->targets, n);
+	if (r < 0)
+		log_debug("statistics: node files: %s", strerror(-r));
+}
+
+static void
+arm(struct ctl_stats *cs)
+{
+	double period = (double)stats_sampler_config(cs->s)->collecting_period_ms /
+			1000.0;
+
+	ev_timer_stop(cs->loop, &cs->timer);
+	ev_timer_set(&cs->timer, period, period);
+	ev_timer_start(cs->loop, &cs->timer);
+}
+
+struct ctl_stats *
+ctl_stats_new(struct ev_loop *loop, struct proc_ctx *procs,
+	      const struct rl_stats_conf *conf, const char *instance)
+{
+	struct ctl_stats *cs = xcalloc(1, sizeof(*cs));
+
+	cs->loop = loop;
+	cs->procs = procs;
+	cs->instance = xstrdup(instance ? instance : "");
+	cs->conf = *conf;
+	ev_timer_init(&cs->timer, on_tick, 1, 1);
+	if (ctl_stats_open(conf, &cs->s) == 0)
+		arm(cs);
+	return cs;
+}
+
+struct ctl_stats *
+ctl_stats_free(struct ctl_stats *cs)
+{
+	if (cs == NULL)
+		return NULL;
+	ev_timer_stop(cs->loop, &cs->timer);
+	stats_sampler_free(cs->s);
+	free(cs->targets);
+	free(cs->instance);
+	free(cs);
+	return NULL;
+}
+
+void
+ctl_stats_apply(struct ctl_stats *cs, const struct rl_stats_conf *conf)
+{
+	const struct rl_stats_conf *old = &cs->conf;
+	bool same = cs->s != NULL && old->nperiods == conf->nperiods &&
+		    old->history == conf->history &&
+		    old->irix_mode == conf->irix_mode &&
+		    memcmp(old->periods_ms, conf->periods_ms,
+			   sizeof(old->periods_ms)) == 0;
+
+	if (same) {
+		stats_sampler_set_enabled(
+			cs->s,
+			(conf->enabled & RL_STATS_HOST ? STATS_HOST : 0) |
+				(conf->enabled & RL_STATS_PROCESS ? STATS_PROCESS
+								   : 0));
+		if (stats_sampler_set_period(cs->s,
+					     conf->collecting_period_ms) == 0)
+			arm(cs);
+	} else {
+		ev_timer_stop(cs->loop, &cs->timer);
+		cs->s = stats_sampler_free(cs->s);
+		if (ctl_stats_open(conf, &cs->s) == 0)
+			arm(cs);
+		log_info("statistics: new windows, histories restarted");
+	}
+	cs->conf = *conf;
+}
+
+struct stats_sampler *
+ctl_stats_sampler(const struct ctl_stats *cs)
+{
+	return cs->s;
+}
+
+bool
+ctl_stats_handle(struct http_request *req,
+		 const struct http_request_info *info, struct ctl_stats *cs)
+{
+	struct stats_sampler *s = cs->s;
+	int64_t before = s ? stats_sampler_config(s)->collecting_period_ms : 0;
+	bool handled = ctl_stats_serve(req, info, s, cs->instance);
+
+	/* POST /v1/stats/period changed the period: re-arm the timer */
+	if (s != NULL && stats_sampler_config(s)->collecting_period_ms != before)
+		arm(cs);
+	return handled;
 }
 
 static void
@@ -161,9 +287,8 @@ post_period(struct http_request *req, const struct http_request_info *info,
 }
 
 bool
-ctl_stats_handle(struct http_request *req,
-		 const struct http_request_info *info,
-		 struct stats_sampler *s, const char *instance)
+ctl_stats_serve(struct http_request *req, const struct http_request_info *info,
+		struct stats_sampler *s, const char *instance)
 {
 	const char *path = info->path, *sub;
 	bool get = strcmp(info->method, "GET") == 0;

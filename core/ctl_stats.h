@@ -16,18 +16,44 @@
  * (enable_host_statistics, enable_process_statistics,
  * update_collecting_period) and need an authorized request.
  *
- * Ownership: the sampler stays the caller's; nothing here keeps a
- * pointer past the call.
+ * The daemon's part is three lines: ctl_stats_new() once the loop, the
+ * process table and the rules exist, ctl_stats_handle() first in the
+ * HTTP handler, ctl_stats_free() at exit (and ctl_stats_apply() after a
+ * reload).  The sampler then runs on its own ev_timer, every collecting
+ * period, over the processes of the table.
+ *
+ * Ownership: the caller owns the struct ctl_stats, and the loop and
+ * process table it was given must outlive it; INSTANCE is copied.
  */
 #ifndef CORE_CTL_STATS_H
 #define CORE_CTL_STATS_H
 
 #include <stdbool.h>
 
+struct ctl_stats;
+struct ev_loop;
 struct http_request;
 struct http_request_info;
+struct proc_ctx;
 struct rl_stats_conf;
 struct stats_sampler;
+
+/* Never NULL: a sampler that cannot be opened is logged once and the
+ * routes answer 503.  PROCS may be NULL (node statistics only). */
+struct ctl_stats *ctl_stats_new(struct ev_loop *loop, struct proc_ctx *procs,
+				const struct rl_stats_conf *conf,
+				const char *instance);
+struct ctl_stats *ctl_stats_free(struct ctl_stats *cs);
+/* After a reload: switches and collecting period are applied in place;
+ * new periods, history depth or irix_mode start new histories. */
+void ctl_stats_apply(struct ctl_stats *cs, const struct rl_stats_conf *conf);
+/* The sampler, for `instances` (stats_sampler_node) and the gossiped
+ * load; NULL when it could not be opened. */
+struct stats_sampler *ctl_stats_sampler(const struct ctl_stats *cs);
+/* ctl_stats_serve() on CS's sampler and instance name. */
+bool ctl_stats_handle(struct http_request *req,
+		      const struct http_request_info *info,
+		      struct ctl_stats *cs);
 
 /* Opens the sampler on /proc and /sys for CONF; logs and returns -errno
  * on failure (the daemon then runs without statistics). */
@@ -37,8 +63,8 @@ int ctl_stats_open(const struct rl_stats_conf *conf,
 /* Answers REQ when its path is under /v1/stats and returns true; false
  * (REQ untouched) for any other path.  S may be NULL (statistics could
  * not be opened): then 503 STATS_UNAVAILABLE. */
-bool ctl_stats_handle(struct http_request *req,
-		      const struct http_request_info *info,
-		      struct stats_sampler *s, const char *instance);
+bool ctl_stats_serve(struct http_request *req,
+		     const struct http_request_info *info,
+		     struct stats_sampler *s, const char *instance);
 
 #endif

@@ -626,52 +626,50 @@ app_id(const struct daemon *d, const char *app)
 	return sched_view_find_app(d->view, app);
 }
 
+enum app_cmd { APP_START, APP_STOP, APP_RESTART };
+
+static int
+app_command(struct daemon *d, const char *app, enum app_cmd cmd,
+	    enum rl_strategy strategy, uint32_t *ret_job)
+{
+	struct sched_actions acts = SCHED_ACTIONS_INIT;
+	uint32_t id = app_id(d, app), job = SCHED_NONE;
+	int64_t now = util_now_ms();
+	int r;
+
+	if (cmd != APP_STOP && d->phase == DAEMON_SHUTTING_DOWN)
+		return -ESHUTDOWN;
+	if (id == SCHED_NONE)
+		return -ENOENT;
+	if (cmd == APP_START)
+		r = sched_seq_start_app(d->seq, d->view, id, strategy, now,
+					&acts, &job);
+	else if (cmd == APP_STOP)
+		r = sched_seq_stop_app(d->seq, d->view, id, now, &acts, &job);
+	else
+		r = sched_seq_restart_app(d->seq, d->view, id, strategy, now,
+					  &acts, &job);
+	return seq_result(d, r, &acts, job, ret_job);
+}
+
 int
 daemon_start_app(struct daemon *d, const char *app, enum rl_strategy strategy,
 		 uint32_t *ret_job)
 {
-	struct sched_actions acts = SCHED_ACTIONS_INIT;
-	uint32_t id = app_id(d, app), job = SCHED_NONE;
-	int r;
-
-	if (d->phase == DAEMON_SHUTTING_DOWN)
-		return -ESHUTDOWN;
-	if (id == SCHED_NONE)
-		return -ENOENT;
-	r = sched_seq_start_app(d->seq, d->view, id, strategy, util_now_ms(),
-				&acts, &job);
-	return seq_result(d, r, &acts, job, ret_job);
+	return app_command(d, app, APP_START, strategy, ret_job);
 }
 
 int
 daemon_stop_app(struct daemon *d, const char *app, uint32_t *ret_job)
 {
-	struct sched_actions acts = SCHED_ACTIONS_INIT;
-	uint32_t id = app_id(d, app), job = SCHED_NONE;
-	int r;
-
-	if (id == SCHED_NONE)
-		return -ENOENT;
-	r = sched_seq_stop_app(d->seq, d->view, id, util_now_ms(), &acts,
-			       &job);
-	return seq_result(d, r, &acts, job, ret_job);
+	return app_command(d, app, APP_STOP, SCHED_STRATEGY_DEFAULT, ret_job);
 }
 
 int
 daemon_restart_app(struct daemon *d, const char *app,
 		   enum rl_strategy strategy, uint32_t *ret_job)
 {
-	struct sched_actions acts = SCHED_ACTIONS_INIT;
-	uint32_t id = app_id(d, app), job = SCHED_NONE;
-	int r;
-
-	if (d->phase == DAEMON_SHUTTING_DOWN)
-		return -ESHUTDOWN;
-	if (id == SCHED_NONE)
-		return -ENOENT;
-	r = sched_seq_restart_app(d->seq, d->view, id, strategy,
-				  util_now_ms(), &acts, &job);
-	return seq_result(d, r, &acts, job, ret_job);
+	return app_command(d, app, APP_RESTART, strategy, ret_job);
 }
 
 bool

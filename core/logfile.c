@@ -62,15 +62,39 @@ logfile_open(const char *path, uint64_t maxbytes, unsigned backups,
 	     struct logfile **ret)
 {
 	struct logfile *lf;
+	struct stat st;
 	uint64_t size;
-	int fd;
 
-	fd = open_append(path, &size);
-	if (fd < 0)
-		return fd;
+	/* only checked now, created at the first write: every fd of the
+	 * daemon is copied into each child it forks and closed again at
+	 * exec, and file creation is the slow part of a spawn, so a
+	 * thousand idle log files would make every start slower */
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;
+		if (!S_ISREG(st.st_mode))
+			maxbytes = 0; /* /dev/stdout, a FIFO: never renamed */
+		if (access(path, W_OK) < 0)
+			return -errno;
+		size = (uint64_t)st.st_size;
+	} else if (errno != ENOENT) {
+		return -errno;
+	} else {
+		char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+		int r = 0;
+
+		if (slash != NULL)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		if (access(slash != NULL ? dir : ".", W_OK) < 0)
+			r = -errno;
+		free(dir);
+		if (r < 0)
+			return r;
+		size = 0;
+	}
 	lf = xcalloc(1, sizeof(*lf));
 	lf->refs = 1;
-	lf->fd = fd;
+	lf->fd = -1;
 	lf->path = xstrdup(path);
 	lf->size = size;
 	lf->maxbytes = maxbytes;
@@ -111,6 +135,8 @@ logfile_reopen(struct logfile *lf)
 	uint64_t size;
 	int fd;
 
+	if (lf->fd < 0)
+		return 0; /* opened at the next write anyway */
 	fd = open_append(lf->path, &size);
 	if (fd < 0)
 		return fd;
@@ -130,7 +156,7 @@ rotate(struct logfile *lf)
 	int r = 0, fd;
 
 	if (lf->backups == 0) {
-		if (ftruncate(lf->fd, 0) < 0)
+		if (lf->fd < 0 || ftruncate(lf->fd, 0) < 0)
 			r = -errno;
 		else
 			lf->size = 0;
@@ -156,7 +182,8 @@ rotate(struct logfile *lf)
 		r = -errno;
 		goto out;
 	}
-	close(lf->fd);
+	if (lf->fd >= 0)
+		close(lf->fd);
 	lf->fd = fd;
 	lf->size = 0;
 out:
@@ -183,6 +210,14 @@ logfile_write(struct logfile *lf, const void *data, size_t len)
 	const char *p = data;
 	size_t done = 0;
 	int err = 0;
+
+	if (lf->fd < 0 && len > 0) {
+		int fd = open_append(lf->path, &lf->size);
+
+		if (fd < 0)
+			return fd;
+		lf->fd = fd;
+	}
 
 	while (done < len) {
 		size_t n = len - done;

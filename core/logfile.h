@@ -39,7 +39,9 @@ struct logpipe;
 
 typedef void (*logfile_follow_fn)(void *data, const char *buf, size_t len);
 
-/* Open (append, create 0644) PATH.  MAXBYTES 0: never rotate. */
+/* A log file at PATH (appended, created 0644 at the first write; its
+ * directory must be writable now).  MAXBYTES 0: never rotate; a path
+ * that is not a regular file (/dev/stdout, a FIFO) never rotates. */
 int logfile_open(const char *path, uint64_t maxbytes, unsigned backups,
 		 struct logfile **ret);
 struct logfile *logfile_ref(struct logfile *lf);

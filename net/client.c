@@ -385,10 +385,9 @@ read_head(struct xfer *x, struct strbuf *line, bool *ret_chunked,
 	int r, minor;
 	long status;
 	char sp;
+	bool chunked = false, close_after = false;
+	uint64_t length = UINT64_MAX;
 
-	*ret_chunked = false;
-	*ret_length = UINT64_MAX;
-	*ret_close = false;
 	do {
 		r = read_line(x, line, MAX_HEADERS);
 		if (r < 0)
@@ -397,7 +396,7 @@ read_head(struct xfer *x, struct strbuf *line, bool *ret_chunked,
 			   &sp) < 2 ||
 		    status < 100 || status > 599)
 			return -EPROTO;
-		*ret_close = minor == 0;
+		close_after = minor == 0;
 		/* 1xx (100 Continue): another head follows */
 		while (line->len > 0) {
 			char *colon, *v;
@@ -415,18 +414,20 @@ read_head(struct xfer *x, struct strbuf *line, bool *ret_chunked,
 			for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
 				;
 			if (strcasecmp(line->buf, "Content-Length") == 0) {
-				if (util_parse_uint64(v, MAX_BODY, ret_length) <
-				    0)
+				if (util_parse_uint64(v, MAX_BODY, &length) < 0)
 					return -EPROTO;
 			} else if (strcasecmp(line->buf,
 					      "Transfer-Encoding") == 0) {
-				*ret_chunked = strcasecmp(v, "chunked") == 0;
+				chunked = strcasecmp(v, "chunked") == 0;
 			} else if (strcasecmp(line->buf, "Connection") == 0) {
-				*ret_close = strcasecmp(v, "close") == 0;
+				close_after = strcasecmp(v, "close") == 0;
 			}
 		}
 	} while (status < 200);
 	x->ret->status = status;
+	*ret_chunked = chunked;
+	*ret_length = length;
+	*ret_close = close_after;
 	return 0;
 }
 
@@ -437,8 +438,8 @@ exchange(struct client *c, const char *method, const char *path,
 {
 	struct strbuf req = STRBUF_INIT, line = STRBUF_INIT;
 	struct xfer *x = xcalloc(1, sizeof(*x));
-	bool chunked, close_after, reused = c->fd >= 0;
-	uint64_t length;
+	bool chunked = false, close_after = false, reused = c->fd >= 0;
+	uint64_t length = UINT64_MAX;
 	int r;
 
 	*ret_retry = false;

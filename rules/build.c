@@ -14,6 +14,7 @@
 
 #include "core/util.h"
 #include "rules/digest.h"
+#include "rules/formula.h"
 #include "rules/loader.h"
 
 /* ------------------------------------------------------------ programs */
@@ -319,6 +320,49 @@ build_program(struct ld *ld, struct praw *e, struct rl_program *prog,
 
 /* ------------------------------------------------------------ applications */
 
+/* An operational_status formula is checked here rather than when first
+ * evaluated: a syntax error points into the string itself, and an operand
+ * outside any()/all() that matches no process or several would make every
+ * evaluation fail (a permanent major failure) whatever the states. */
+static void
+check_formula(struct ld *ld, const struct ynode *pos,
+	      const struct rl_application *app)
+{
+	struct rl_formula *f = NULL;
+	const char **names = NULL;
+	bool *values = NULL;
+	char *msg = NULL;
+	size_t col = 0, n = 0, i, j, k;
+
+	if (rl_formula_parse(app->operational_status, &f, &col, &msg) < 0) {
+		struct ynode at = *pos;
+
+		/* the string starts one column later when it is quoted */
+		if (col > 0)
+			at.col += (uint32_t)(col - 1) + (pos->quoted ? 1 : 0);
+		error(ld, &at, "operational_status: %s",
+		      msg ? msg : "invalid formula");
+		goto out;
+	}
+	for (i = 0; i < app->nprograms; i++)
+		n += app->programs[i].nprocesses;
+	names = xcalloc(n + 1, sizeof(*names));
+	values = xcalloc(n + 1, sizeof(*values));
+	for (i = 0, k = 0; i < app->nprograms; i++)
+		for (j = 0; j < app->programs[i].nprocesses; j++)
+			names[k++] = app->programs[i].processes[j].name;
+	rl_formula_bind(f, names, n);
+	if (rl_formula_eval(f, values) < 0)
+		error(ld, pos, "operational_status: an operand outside any() "
+			       "or all() must name exactly one process of "
+			       "application '%s'", app->name);
+out:
+	free(msg);
+	free(names);
+	free(values);
+	rl_formula_free(f);
+}
+
 static void
 build_application(struct ld *ld, struct araw *a, struct rl_application *app)
 {
@@ -385,6 +429,8 @@ build_application(struct ld *ld, struct araw *a, struct rl_application *app)
 		build_program(ld, e, &progs[app->nprograms], app);
 		app->nprograms++;
 	}
+	if (app->operational_status != NULL)
+		check_formula(ld, a->pos[AF_OPERATIONAL_STATUS], app);
 }
 
 static void

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "core/util.h"
-#include "sched/formula.h"
+#include "rules/formula.h"
 #include "sched/view.h"
 
 static const char *const app_state_names[_SCHED_APP_MAX] = {
@@ -98,7 +98,7 @@ formula_failures(const struct sched_view *v, const struct sched_app *a,
 			    (s == SCHED_PROC_EXITED && !p->forced &&
 			     p->expected_exit);
 	}
-	r = sched_formula_eval(a->formula, values);
+	r = rl_formula_eval(a->formula, values);
 	if (values != stack)
 		free(values);
 	if (r < 0)

@@ -15,7 +15,7 @@
 #include <strings.h>
 
 #include "core/util.h"
-#include "sched/formula.h"
+#include "rules/formula.h"
 
 struct map_slot {
 	const char *key;
@@ -242,7 +242,7 @@ sched_view_free(struct sched_view *v)
 	}
 	for (i = 0; i < v->napps; i++) {
 		free(v->apps[i].procs);
-		sched_formula_free(v->apps[i].formula);
+		rl_formula_free(v->apps[i].formula);
 	}
 	free(v->inst);
 	free(v->hot);
@@ -427,7 +427,7 @@ int
 sched_view_add_application(struct sched_view *v,
 			   const struct rl_application *ra, uint32_t *ret_id)
 {
-	struct sched_formula *f = NULL;
+	struct rl_formula *f = NULL;
 	struct sched_app *a;
 	const char **names = NULL;
 	size_t i, j, n = 0, k;
@@ -450,7 +450,7 @@ sched_view_add_application(struct sched_view *v,
 		}
 	}
 	if (ra->operational_status) {
-		r = sched_formula_parse(ra->operational_status, &f, NULL, NULL);
+		r = rl_formula_parse(ra->operational_status, &f, NULL, NULL);
 		if (r < 0)
 			return r;
 	}
@@ -479,7 +479,7 @@ sched_view_add_application(struct sched_view *v,
 		}
 	}
 	if (f)
-		sched_formula_bind(f, names, a->nprocs);
+		rl_formula_bind(f, names, a->nprocs);
 	free(names);
 	if (ret_id)
 		*ret_id = id;

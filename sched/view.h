@@ -157,14 +157,14 @@ struct sched_process {
 	uint32_t resv;     /* index of its live reservation, or SCHED_NONE */
 };
 
-struct sched_formula;
+struct rl_formula;
 
 struct sched_app {
 	const char *name;
 	const struct rl_application *rule;
 	size_t nprocs;
 	uint32_t *procs; /* rules order */
-	struct sched_formula *formula; /* operational_status, or NULL */
+	struct rl_formula *formula; /* operational_status, or NULL */
 	uint32_t app_assigned; /* app-level '#' target, SCHED_NONE if none */
 	bool app_assign_done;
 };
@@ -216,7 +216,7 @@ int sched_view_set_instance_machine(struct sched_view *v, uint32_t inst,
 
 /* Adds the application and every process of its programs.  A bad
  * operational_status formula is -EINVAL (rules validates formulas with
- * sched_formula_parse() first, so this does not happen with loaded
+ * rl_formula_parse() first, so this does not happen with loaded
  * rules).  -EEXIST for a duplicate application or namespec. */
 int sched_view_add_application(struct sched_view *v,
 			       const struct rl_application *ra,

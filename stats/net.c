@@ -11,6 +11,7 @@
 #include <linux/sock_diag.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ struct stats_links {
 
 struct stats_tcp {
 	struct nl_sock *sk;
+	struct nl_sock *ev; /* destroy events, or NULL */
 	void (*fn)(const struct stats_tcp_sock *s, void *ctx);
 	void *ctx;
 };
@@ -122,6 +124,27 @@ on_tcp_msg(struct nl_msg *m, void *arg)
 	return NL_OK;
 }
 
+/* The destroy groups are optional: without them only the bytes of
+ * sockets closed between two dumps are lost. */
+static void
+open_events(struct stats_tcp *t)
+{
+	if ((t->ev = nl_socket_alloc()) == NULL)
+		return;
+	nl_socket_disable_seq_check(t->ev);
+	nl_socket_disable_auto_ack(t->ev);
+	if (nl_connect(t->ev, NETLINK_SOCK_DIAG) < 0 ||
+	    nl_socket_add_memberships(t->ev, SKNLGRP_INET_TCP_DESTROY,
+				      SKNLGRP_INET6_TCP_DESTROY, 0) < 0 ||
+	    nl_socket_set_nonblocking(t->ev) < 0) {
+		nl_socket_free(t->ev);
+		t->ev = NULL;
+		return;
+	}
+	nl_socket_set_buffer_size(t->ev, 1 << 20, 0);
+	nl_socket_modify_cb(t->ev, NL_CB_VALID, NL_CB_CUSTOM, on_tcp_msg, t);
+}
+
 int
 stats_tcp_open(struct stats_tcp **ret)
 {
@@ -141,6 +164,7 @@ stats_tcp_open(struct stats_tcp **ret)
 	/* thousands of sockets arrive in one burst */
 	nl_socket_set_buffer_size(t->sk, 1 << 20, 0);
 	nl_socket_modify_cb(t->sk, NL_CB_VALID, NL_CB_CUSTOM, on_tcp_msg, t);
+	open_events(t);
 	*ret = t;
 	return 0;
 fail:
@@ -155,6 +179,8 @@ stats_tcp_free(struct stats_tcp *t)
 		return NULL;
 	if (t->sk != NULL)
 		nl_socket_free(t->sk);
+	if (t->ev != NULL)
+		nl_socket_free(t->ev);
 	free(t);
 	return NULL;
 }
@@ -183,6 +209,34 @@ stats_tcp_dump(struct stats_tcp *t,
 		if (r < 0)
 			return nl_errno(r);
 		if ((r = nl_recvmsgs_default(t->sk)) < 0)
+			return nl_errno(r);
+	}
+	return 0;
+}
+
+int
+stats_tcp_closed(struct stats_tcp *t,
+		 void (*fn)(const struct stats_tcp_sock *s, void *ctx),
+		 void *ctx)
+{
+	int r, i;
+
+	if (t->ev == NULL)
+		return -EOPNOTSUPP;
+	t->fn = fn;
+	t->ctx = ctx;
+	/* read what is queued, never wait: poll first, whatever
+	 * nl_recvmsgs makes of EAGAIN on a non-blocking socket */
+	for (i = 0; i < 100000; i++) {
+		struct pollfd pfd = {nl_socket_get_fd(t->ev), POLLIN, 0};
+
+		if (poll(&pfd, 1, 0) <= 0)
+			return 0;
+		r = nl_recvmsgs_default(t->ev);
+		if (r == -NLE_AGAIN)
+			return 0;
+		/* an overrun (ENOBUFS) dropped events: go on with the rest */
+		if (r < 0 && r != -NLE_NOMEM)
 			return nl_errno(r);
 	}
 	return 0;

@@ -54,6 +54,14 @@ struct stats_tcp *stats_tcp_free(struct stats_tcp *t);
 int stats_tcp_dump(struct stats_tcp *t,
 		   void (*fn)(const struct stats_tcp_sock *s, void *ctx),
 		   void *ctx);
+/* Final counters of the TCP sockets closed since the last call, from the
+ * sock_diag destroy multicast groups (joinable unprivileged); their
+ * inode and uid read 0, so match them by cookie.  0 or -errno;
+ * -EOPNOTSUPP when the groups could not be joined (a kernel without
+ * them): sockets closed between two dumps then lose their last bytes. */
+int stats_tcp_closed(struct stats_tcp *t,
+		     void (*fn)(const struct stats_tcp_sock *s, void *ctx),
+		     void *ctx);
 /* Parse one SOCK_DIAG_BY_FAMILY answer (an inet_diag_msg and its
  * attributes, LEN bytes of netlink payload).  0, or -EINVAL when it is
  * too short or carries no tcp_info with the byte counters. */

@@ -801,6 +801,34 @@ test_adopt(void)
 	teardown();
 }
 
+/* "[::1]:port" listens on IPv6 loopback (when the host has it). */
+static void
+test_tcp_ipv6(void)
+{
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6};
+	int fd, r;
+	char *resp;
+
+	setup();
+	r = http_server_listen_tcp(T.srv, "[::1]:17202", "tok", true);
+	if (r == -EADDRNOTAVAIL || r == -EAFNOSUPPORT) {
+		teardown();
+		return; /* no IPv6 loopback here */
+	}
+	ASSERT_INT_EQ(r, 0);
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	sa.sin6_port = htons(17202);
+	sa.sin6_addr = in6addr_loopback;
+	ASSERT_INT_EQ(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	resp = exchange_fd(fd, "GET /echo?x=6 HTTP/1.1\r\nHost: x\r\n"
+			       "Connection: close\r\n\r\n", 54);
+	ASSERT_INT_EQ(status_of(resp), 200);
+	ASSERT_TRUE(strstr(resp, "GET|6|") != NULL);
+	free(resp);
+	teardown();
+}
+
 static const struct test_case cases[] = {
 	{"routing, keep-alive, unanswered", test_routing},
 	{"error bodies", test_error_json},
@@ -810,6 +838,7 @@ static const struct test_case cases[] = {
 	{"bad requests", test_bad_requests},
 	{"unix socket", test_unix_socket},
 	{"tcp bearer token", test_tcp_token},
+	{"tcp over IPv6", test_tcp_ipv6},
 	{"connection limit", test_connection_limit},
 	{"idle timeout", test_idle_timeout},
 	{"adopted socket", test_adopt},

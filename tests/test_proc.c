@@ -21,6 +21,7 @@
 #include "core/logfile.h"
 #include "core/proc.h"
 #include "rules/rules.h"
+#include "tests/lib/pattern.h"
 #include "tests/lib/testlib.h"
 
 static const int codes_0[] = {0};
@@ -416,16 +417,6 @@ test_user(void)
 	ASSERT_INT_EQ(proc_state(p), PROC_FATAL);
 	proc_free(p);
 	ctx.is_root = false;
-}
-
-static unsigned char
-pattern_byte(unsigned long long i, unsigned stream)
-{
-	unsigned long long x = (i + stream * 0x9e3779b97f4a7c15ULL) *
-				       6364136223846793005ULL +
-			       1442695040888963407ULL;
-
-	return (unsigned char)(x >> 33);
 }
 
 /* Check PATH's bytes against the pattern from OFFSET; returns the

@@ -261,7 +261,7 @@ test_every_key(void)
 		"    starting_strategy: LOCAL\n"
 		"    starting_failure_strategy: STOP\n"
 		"    running_failure_strategy: SHUTDOWN\n"
-		"    operational_status: \"'hmi' and any('w.*')\"\n"
+		"    operational_status: \"'h_005' and any('w.*')\"\n"
 		"    programs:\n"
 		"      hmi:\n"
 		"        command: \"/opt/hmi --name '%(program_name)s x' "
@@ -389,7 +389,7 @@ test_every_key(void)
 	ASSERT_INT_EQ(a->starting_strategy, RL_STRATEGY_LOCAL);
 	ASSERT_INT_EQ(a->starting_failure_strategy, RL_STARTING_STOP);
 	ASSERT_INT_EQ(a->running_failure_strategy, RL_RUNNING_SHUTDOWN);
-	ASSERT_STR_EQ(a->operational_status, "'hmi' and any('w.*')");
+	ASSERT_STR_EQ(a->operational_status, "'h_005' and any('w.*')");
 
 	p = &a->programs[0];
 	ASSERT_STR_EQ(p->name, "hmi");
@@ -1530,6 +1530,13 @@ static const struct bad_case bad_cases[] = {
 	/* 99 */
 	{"version: 1\n" "applications:\n" "  a:\n" "    programs: {p: {command: x}}\n" "    operational_status: [a]\n",
 	 "5:25: error: 'operational_status' must be a scalar, not a list\n"},
+	/* operational_status formulas are checked at load */
+	{"version: 1\n" "applications:\n" "  a:\n" "    programs: {p: {command: x}}\n" "    operational_status: \"'p' and or 'q'\"\n",
+	 "5:34: error: operational_status: expected a quoted name, '(', 'not', 'any' or 'all', got 'or'\n"},
+	{"version: 1\n" "applications:\n" "  a:\n" "    programs: {p: {command: x}}\n" "    operational_status: (any('p')\n",
+	 "5:34: error: operational_status: expected ')' to close '(' at column 1, got end of formula\n"},
+	{"version: 1\n" "applications:\n" "  a:\n" "    programs: {p: {command: x}}\n" "    operational_status: \"'nope'\"\n",
+	 "5:25: error: operational_status: an operand outside any() or all() must name exactly one process of application 'a'\n"},
 	/* 100 */
 	{"version: 1\n" "applications:\n" "  a:\n" "    programs: {p: {command: x}}\n" "    programz: {}\n",
 	 "5:5: error: unknown key 'programz' in application 'a' (did you mean 'programs'?)\n"},

@@ -8,7 +8,7 @@
 
 #include "sched/app.h"
 #include "sched/place.h"
-#include "sched/formula.h"
+#include "rules/formula.h"
 #include "sched/seq.h"
 #include "tests/lib/testlib.h"
 #include "tests/test_sched_fx.h"
@@ -201,10 +201,10 @@ test_formula_parse(void)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct sched_formula *f = NULL;
+		struct rl_formula *f = NULL;
 		size_t col = 0;
 		char *msg = NULL;
-		int r = sched_formula_parse(cases[i].src, &f, &col, &msg);
+		int r = rl_formula_parse(cases[i].src, &f, &col, &msg);
 		if (cases[i].col == 0) {
 			ASSERT_INT_EQ(r, 0);
 			ASSERT_NULL(msg);
@@ -218,19 +218,19 @@ test_formula_parse(void)
 			ASSERT_NULL(f);
 		}
 		free(msg);
-		sched_formula_free(f);
+		rl_formula_free(f);
 	}
 	/* nesting limit */
 	{
 		struct strbuf sb = STRBUF_INIT;
-		struct sched_formula *f = NULL;
+		struct rl_formula *f = NULL;
 		char *msg = NULL;
 		for (i = 0; i < 200; i++)
 			strbuf_addc(&sb, '(');
 		strbuf_adds(&sb, "'a'");
 		for (i = 0; i < 200; i++)
 			strbuf_addc(&sb, ')');
-		ASSERT_INT_EQ(sched_formula_parse(strbuf_str(&sb), &f, NULL,
+		ASSERT_INT_EQ(rl_formula_parse(strbuf_str(&sb), &f, NULL,
 						  &msg),
 			      -EINVAL);
 		ASSERT_NOT_NULL(msg);
@@ -269,13 +269,13 @@ test_formula_eval(void)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct sched_formula *f = NULL;
-		ASSERT_INT_EQ(sched_formula_parse(cases[i].src, &f, NULL, NULL),
+		struct rl_formula *f = NULL;
+		ASSERT_INT_EQ(rl_formula_parse(cases[i].src, &f, NULL, NULL),
 			      0);
-		ASSERT_INT_EQ(sched_formula_eval(f, cases[i].v), -EINVAL);
-		sched_formula_bind(f, names, 4);
-		ASSERT_INT_EQ(sched_formula_eval(f, cases[i].v), cases[i].want);
-		sched_formula_free(f);
+		ASSERT_INT_EQ(rl_formula_eval(f, cases[i].v), -EINVAL);
+		rl_formula_bind(f, names, 4);
+		ASSERT_INT_EQ(rl_formula_eval(f, cases[i].v), cases[i].want);
+		rl_formula_free(f);
 	}
 }
 

@@ -18,6 +18,7 @@
 #include "core/ctl_stats.h"
 #include "core/util.h"
 #include "net/http.h"
+#include "rules/rules.h"
 #include "stats/stats.h"
 #include "tests/lib/testlib.h"
 
@@ -33,7 +34,7 @@ static void
 handler(struct http_request *req, const struct http_request_info *info,
 	void *ctx)
 {
-	if (!ctl_stats_handle(req, info, T.s, "n1"))
+	if (!ctl_stats_serve(req, info, T.s, "n1"))
 		http_reply_error(req, 404, "NOT_FOUND", "no such route");
 }
 
@@ -256,7 +257,48 @@ test_routes(void)
 	teardown();
 }
 
+/* The daemon's side: the sampler on its own timer, and a reload. */
+static void
+test_timer_and_reload(void)
+{
+	struct rl_stats_conf conf = {
+		.enabled = RL_STATS_HOST | RL_STATS_PROCESS,
+		.collecting_period_ms = 100,
+		.nperiods = 1,
+		.periods_ms = {100},
+		.history = 10,
+	};
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct ctl_stats *cs = ctl_stats_new(loop, NULL, &conf, "n1");
+	struct stats_node_summary n = {0};
+	int64_t deadline = util_now_ns() + 10 * NSEC_PER_SEC;
+	struct stats_sampler *first;
+
+	ASSERT_NOT_NULL(ctl_stats_sampler(cs));
+	/* a point of the 100 ms window needs three ticks */
+	while (util_now_ns() < deadline) {
+		ev_run(loop, EVRUN_ONCE);
+		if (stats_sampler_node(ctl_stats_sampler(cs), 0, &n) == 0 &&
+		    n.valid)
+			break;
+	}
+	ASSERT_TRUE(n.valid);
+	first = ctl_stats_sampler(cs);
+	conf.enabled = RL_STATS_PROCESS;
+	conf.collecting_period_ms = 200;
+	ctl_stats_apply(cs, &conf);
+	ASSERT_TRUE(ctl_stats_sampler(cs) == first);
+	ASSERT_INT_EQ(stats_sampler_enabled(first), STATS_PROCESS);
+	ASSERT_INT_EQ(stats_sampler_config(first)->collecting_period_ms, 200);
+	conf.history = 20;
+	ctl_stats_apply(cs, &conf);
+	ASSERT_INT_EQ(stats_sampler_config(ctl_stats_sampler(cs))->history, 20);
+	ctl_stats_free(cs);
+	ev_loop_destroy(loop);
+}
+
 static const struct test_case cases[] = {
+	{"timer and reload", test_timer_and_reload},
 	{"stats command over the routes", test_cli_json},
 	{"routes: switches, queries, errors", test_routes},
 };

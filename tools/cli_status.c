@@ -202,7 +202,9 @@ cli_status(int argc, char **argv)
 		return rc != 0 ? rc : CLI_EXIT_FAILED;
 	if (cli_opts.json) {
 		cli_print_json(json);
-	} else {
+	} else if (rc == 0 || cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+				     json, "processes")) > 0) {
+		/* no empty table under "no such process" */
 		if (cli_opts.wide)
 			stats = fetch_stats();
 		print_table(json, stats);

@@ -122,13 +122,15 @@ start() {
 		cli "$i" apps
 	done
 	first=$(echo ${INSTANCES:-""} | cut -d' ' -f1)
-	c=$(echo "$CLI -c $CONF $(name_socket "$first")" | sed 's/ *$//')
+	sock=$(name_socket "$first")
+	ns=$(cli "$first" __complete names | head -n 1)
 	cat <<EOF
 
-The demo is running (logs: $DIR/daemon*.log).  Try:
-  $c status
-  $c tail web:db
-  $c stop web:api_00
+The demo is running (logs: $DIR/daemon*.log).  To drive it:
+  export PATH=$(cd "$BUILD/bin" && pwd):\$PATH SUPVISORS_SCHED_CONFIG=$(cd "$DIR" && pwd)/$(basename "$CONF")
+  supvisors-sched ${sock:+$sock }status
+  supvisors-sched ${sock:+$sock }tail -f $ns
+  supvisors-sched ${sock:+$sock }restart $ns
 Stop it with:  make demo-stop
 EOF
 }

@@ -41,6 +41,8 @@ const struct cli_command cli_commands[] = {
 	 "start, stop or restart applications", cli_app, "app-action"},
 	{"stats", "[-w] [INSTANCE|NAMESPEC]",
 	 "node, process and application statistics", cli_stats, "namespec"},
+	{"events", "[--type KIND[,KIND...]] [--json]",
+	 "follow the event stream", cli_events, NULL},
 	{"state", "", "show the cluster state and the master", cli_state,
 	 NULL},
 	{"reload", "", "re-read the configuration, apply the difference",
@@ -111,10 +113,13 @@ run_command(const struct cli_command *cmd, int argc, char **argv)
 {
 	int rc;
 
+	bool quiet = cli_opts.quiet;
+
 	/* commands parse their own options with getopt; 0 resets it */
 	optind = 0;
 	rc = cmd->run(argc, argv);
 	fflush(stdout);
+	cli_opts.quiet = quiet; /* the prompt goes on with the next one */
 	return rc;
 }
 

@@ -17,7 +17,9 @@
 # RSS, (c) < 0.1 % of a core, (d) < 20 ms.
 #
 # Our daemon runs with its default statistics (stats.enabled: ALL); set
-# BENCH_STATS=OFF to measure it without sampling.  Ports 17220-17229 and a
+# BENCH_STATS=OFF to measure it without sampling.  (b) also prints the
+# private memory (RssAnon): VmRSS counts the pages of shared libraries,
+# which every process using them shares.  Ports 17220-17229 and a
 # temporary directory; every daemon started is stopped at exit.
 set -u
 BUILD=${BUILD:-build}
@@ -70,6 +72,8 @@ median() { # numbers on stdin
 }
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# private memory: VmRSS less the pages of mapped files (shared libraries)
+anon_kb() { awk '/^RssAnon:/ {print $2}' "/proc/$1/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # ---------------------------------------------------------------- configs
@@ -160,6 +164,7 @@ hyper_median_ms() { # json file, index
 
 : >"$TMP/a_ours"; : >"$TMP/a_sup"; : >"$TMP/b_ours"; : >"$TMP/b_sup"
 : >"$TMP/c_ours"; : >"$TMP/c_sup"; : >"$TMP/d_ours"; : >"$TMP/d_sup"
+: >"$TMP/p_ours"; : >"$TMP/p_sup"
 hz=$(getconf CLK_TCK)
 
 echo "supervisord $(supervisord --version), supvisors-schedd $("$DAEMON" -V | awk '{print $2}'), $(nproc) cores, stats $STATS"
@@ -176,6 +181,7 @@ while [ $r -le "$RUNS" ]; do
 	all_running_ours "$o" "$N_START" || { echo "bench: ours: not all RUNNING"; tail -5 "$o/start.out"; exit 1; }
 	echo $((t1 - t0)) >>"$TMP/a_ours"
 	rss_kb "$OURS" >>"$TMP/b_ours"
+	anon_kb "$OURS" >>"$TMP/p_ours"
 
 	start_sup "$s" || exit 1
 	t0=$(now_ms)
@@ -185,10 +191,11 @@ while [ $r -le "$RUNS" ]; do
 	all_running_sup "$s" "$N_START" || { echo "bench: supervisord: not all RUNNING"; exit 1; }
 	echo $((t1 - t0)) >>"$TMP/a_sup"
 	rss_kb "$SUP" >>"$TMP/b_sup"
+	anon_kb "$SUP" >>"$TMP/p_sup"
 
 	hyperfine -N --warmup 3 --runs 20 -i --export-json "$TMP/d$r.json" \
 		"$CLI -s $o/control.sock status" \
-		"supervisorctl -c $s/supervisord.conf status" >/dev/null
+		"supervisorctl -c $s/supervisord.conf status" >/dev/null 2>"$TMP/hyperfine.err"
 	hyper_median_ms "$TMP/d$r.json" 0 >>"$TMP/d_ours"
 	hyper_median_ms "$TMP/d$r.json" 1 >>"$TMP/d_sup"
 	stop_pid "$OURS"
@@ -222,11 +229,13 @@ done
 
 a_o=$(median <"$TMP/a_ours") a_s=$(median <"$TMP/a_sup")
 b_o=$(median <"$TMP/b_ours") b_s=$(median <"$TMP/b_sup")
+p_o=$(median <"$TMP/p_ours") p_s=$(median <"$TMP/p_sup")
 c_o=$(median <"$TMP/c_ours") c_s=$(median <"$TMP/c_sup")
 d_o=$(median <"$TMP/d_ours") d_s=$(median <"$TMP/d_sup")
 echo
 echo "medians of $RUNS runs (ours vs supervisord 4.2.5):"
 awk -v o="$a_o" -v s="$a_s" -v n="$N_START" 'BEGIN {printf "(a) start %d sleep programs until RUNNING: %.0f ms vs %.0f ms: %.1fx faster (goal >= 10x)\n", n, o, s, s / o}'
 awk -v o="$b_o" -v s="$b_s" -v n="$N_START" 'BEGIN {printf "(b) daemon RSS with %d processes: %.1f MiB vs %.1f MiB: %.2f of supervisord (goal <= 0.10)\n", n, o / 1024, s / 1024, o / s}'
+awk -v o="$p_o" -v s="$p_s" -v n="$N_START" 'BEGIN {printf "    private memory (RssAnon, without shared library pages): %.1f MiB vs %.1f MiB: %.2f of supervisord\n", o / 1024, s / 1024, o / s}'
 awk -v o="$c_o" -v s="$c_s" -v n="$N_IDLE" -v t="$IDLE_SECS" 'BEGIN {printf "(c) daemon CPU, %ds idle with %d processes: %.3f %% vs %.3f %% of a core (goal < 0.1 %%)\n", t, n, o, s}'
 awk -v o="$d_o" -v s="$d_s" -v n="$N_START" 'BEGIN {printf "(d) status of %d processes: %.1f ms vs %.1f ms: %.1fx faster (goal < 20 ms)\n", n, o, s, s / o}'

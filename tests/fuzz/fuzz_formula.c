@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched/formula.h"
+#include "rules/formula.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -19,12 +19,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const names[] = {"hmi", "w_0", "w_1", "db",
 					    "a", "ab", "x.y", ""};
-	struct sched_formula *f = NULL;
+	struct rl_formula *f = NULL;
 	size_t col = 0, len;
 	char *src, *msg = NULL;
 	int r;
 
-	if (size > 2 * SCHED_FORMULA_MAX_LEN)
+	if (size > 2 * RL_FORMULA_MAX_LEN)
 		return 0;
 	src = malloc(size + 1);
 	if (src == NULL)
@@ -32,28 +32,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(src, data, size);
 	src[size] = '\0';
 	len = strlen(src);
-	r = sched_formula_parse(src, &f, &col, &msg);
+	r = rl_formula_parse(src, &f, &col, &msg);
 	if (r < 0) {
 		if (msg == NULL || col == 0 ||
-		    (len <= SCHED_FORMULA_MAX_LEN && col > len + 1))
+		    (len <= RL_FORMULA_MAX_LEN && col > len + 1))
 			abort();
 	} else {
 		unsigned mask;
 		if (f == NULL || msg != NULL)
 			abort();
-		sched_formula_bind(f, names, 8);
+		rl_formula_bind(f, names, 8);
 		for (mask = 0; mask < 256; mask += 37) {
 			bool v[8];
 			unsigned i;
 			for (i = 0; i < 8; i++)
 				v[i] = mask & (1u << i);
-			r = sched_formula_eval(f, v);
+			r = rl_formula_eval(f, v);
 			if (r != 0 && r != 1 && r != -22)
 				abort();
 		}
 	}
 	free(msg);
-	sched_formula_free(f);
+	rl_formula_free(f);
 	free(src);
 	return 0;
 }

@@ -17,9 +17,7 @@
  *   --exit N              exit with status N (default 0)
  *   --sleep               sleep forever instead of exiting
  *
- * The pattern is a byte stream anyone can regenerate (child_pattern
- * below, duplicated in the tests that check it): byte i of stream S is
- * the low byte of an LCG, so a lost, duplicated or reordered chunk shows.
+ * The pattern is tests/lib/pattern.h's, which the tests regenerate.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,6 +30,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "tests/lib/pattern.h"
 
 static void
 write_pidfile(const char *path, pid_t pid)
@@ -46,16 +45,6 @@ write_pidfile(const char *path, pid_t pid)
 		perror(path);
 		exit(120);
 	}
-}
-
-static unsigned char
-pattern_byte(unsigned long long i, unsigned stream)
-{
-	unsigned long long x = (i + stream * 0x9e3779b97f4a7c15ULL) *
-				       6364136223846793005ULL +
-			       1442695040888963407ULL;
-
-	return (unsigned char)(x >> 33);
 }
 
 static void

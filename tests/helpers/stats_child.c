@@ -5,9 +5,11 @@
  *   stats_child tree              fork a spinning grandchild, then wait
  *   stats_child alloc MB          allocate and touch MB MiB, write "R",
  *                                 then wait
- *   stats_child tcp PORT BYTES    connect to itself on 127.0.0.1:PORT,
+ *   stats_child tcp PORT BYTES [close]
+ *                                 connect to itself on 127.0.0.1:PORT,
  *                                 write "R", wait for a byte on stdin,
- *                                 send BYTES one way, write "D", wait
+ *                                 send BYTES one way (then close every
+ *                                 socket with "close"), write "D", wait
  *   stats_child idle              wait
  *
  * "wait" is pause(): the parent kills the child (and its group) when done.
@@ -16,6 +18,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +43,7 @@ say(const char *s)
 }
 
 static int
-tcp(int port, long bytes)
+tcp(int port, long bytes, bool close_after)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET,
 				.sin_port = htons((unsigned short)port)};
@@ -81,6 +84,11 @@ tcp(int port, long bytes)
 			return 2;
 		got += n;
 	}
+	if (close_after) {
+		close(c);
+		close(s);
+		close(l);
+	}
 	say("D");
 	for (;;)
 		pause();
@@ -117,8 +125,9 @@ main(int argc, char **argv)
 		for (;;)
 			pause();
 	}
-	if (strcmp(argv[1], "tcp") == 0 && argc == 4)
-		return tcp(atoi(argv[2]), atol(argv[3]));
+	if (strcmp(argv[1], "tcp") == 0 && (argc == 4 || argc == 5))
+		return tcp(atoi(argv[2]), atol(argv[3]),
+			   argc == 5 && strcmp(argv[4], "close") == 0);
 	if (strcmp(argv[1], "idle") == 0)
 		for (;;)
 			pause();

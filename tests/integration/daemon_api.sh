@@ -156,8 +156,5 @@ n=$(wc -c <"$T/follow.out")
 
 api POST /v1/shutdown
 expect 202 'd["state"]' SHUTTING_DOWN
-wait_for daemon_gone || fail "daemon did not exit after shutdown"
-wait "$DPID"
-rc=$?
-[ $rc = 0 ] || fail "daemon exit status $rc"
+daemon_exit_ok
 echo "daemon API ok"

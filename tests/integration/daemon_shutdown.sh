@@ -50,10 +50,7 @@ NOTIFY_SOCKET="@supvisors-test-$$" daemon_start "$T/conf.yaml"
 wait_for state_is late:slow RUNNING || fail "not started"
 wait_for state_is early:fast RUNNING || fail "not started"
 kill -TERM "$DPID"
-wait_for daemon_gone || fail "daemon did not exit on SIGTERM"
-wait "$DPID"
-rc=$?
-[ $rc = 0 ] || fail "exit status $rc"
+daemon_exit_ok
 wait "$npid"
 grep -qx 'READY=1' "$T/notify.out" || fail "no READY=1: $(cat "$T/notify.out")"
 grep -qx 'STOPPING=1' "$T/notify.out" || fail "no STOPPING=1"
@@ -72,8 +69,5 @@ wait_for state_is late:slow RUNNING || fail "not started"
 kill -TERM "$DPID"
 wait_for state_is late:slow STOPPING || fail "not stopping"
 kill -TERM "$DPID"
-WAIT_S=10 wait_for daemon_gone || fail "second SIGTERM did not end the daemon"
-wait "$DPID"
-rc=$?
-[ $rc = 0 ] || fail "exit status $rc"
+WAIT_S=10 daemon_exit_ok
 echo "shutdown ok"

@@ -31,6 +31,22 @@ printf 'version: 1\napplications:\n  a:\n    programs:\n      p: {comand: x}\n' 
 grep -qx "$tmp/bad.yaml:5:11: error: unknown key 'comand' in program 'p' (did you mean 'command'?)" \
 	"$tmp/err" || no "bad.yaml diagnostics: $(cat "$tmp/err")"
 
+# on a terminal, each diagnostic is followed by its line and a caret
+if command -v script >/dev/null 2>&1; then
+	script -qc "$CLI check $tmp/bad.yaml" /dev/null 2>&1 | tr -d '\r' \
+		>"$tmp/tty"
+	grep -qx '        p: {comand: x}' "$tmp/tty" &&
+		grep -qx '            ^' "$tmp/tty" ||
+		no "caret on a terminal: $(cat "$tmp/tty")"
+fi
+
+# warnings alone: valid, exit 0, the warning on stderr
+printf 'version: 1\ncluster: {auto_fence: yes}\n' >"$tmp/warn.yaml"
+"$CLI" check "$tmp/warn.yaml" >"$tmp/out" 2>"$tmp/err" ||
+	no "warnings only: exit status"
+grep -q "warn.yaml:2:23: warning: 'auto_fence: yes' is read as true" \
+	"$tmp/err" || no "warnings only: $(cat "$tmp/err")"
+
 # --json on stdout, with -c given before the command
 "$CLI" -c "$tmp/bad.yaml" --json check >"$tmp/out" 2>"$tmp/err"
 [ $? -eq 1 ] || no "--json: exit status"

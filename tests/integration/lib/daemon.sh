@@ -102,6 +102,14 @@ daemon_start() {
 
 daemon_gone() { ! kill -0 "$DPID" 2>/dev/null; }
 
+# Wait for the daemon to exit (after a signal or a shutdown), status 0.
+daemon_exit_ok() {
+	wait_for daemon_gone || fail "daemon did not exit"
+	wait "$DPID"
+	_rc=$?
+	[ $_rc = 0 ] || fail "daemon exit status $_rc"
+}
+
 # instance section shared by every config
 instance_yaml() {
 	cat <<EOY

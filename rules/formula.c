@@ -10,7 +10,7 @@
  *   not_expr := 'not' not_expr | atom
  *   atom     := STRING | '(' or_expr ')' | ('any'|'all') '(' STRING ')'
  */
-#include "sched/formula.h"
+#include "rules/formula.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -44,7 +44,7 @@ struct operand {
 	uint32_t *match; /* indexes into the bound names */
 };
 
-struct sched_formula {
+struct rl_formula {
 	struct node *nodes;
 	size_t nnodes, capnodes;
 	struct operand *ops;
@@ -74,7 +74,7 @@ struct parser {
 	size_t tok_col; /* 1-based */
 	struct strbuf str; /* T_STRING value, unescaped */
 	unsigned depth;
-	struct sched_formula *f;
+	struct rl_formula *f;
 	/* first error */
 	size_t err_col;
 	char *err_msg;
@@ -216,7 +216,7 @@ next(struct parser *ps)
 }
 
 static uint32_t
-add_node(struct sched_formula *f, enum node_op op, uint32_t left,
+add_node(struct rl_formula *f, enum node_op op, uint32_t left,
 	 uint32_t right, uint32_t arg)
 {
 	if (f->nnodes == f->capnodes) {
@@ -382,7 +382,7 @@ pattern_to_ere(const char *pat)
 static int
 parse_operand(struct parser *ps, enum node_op op, uint32_t *ret)
 {
-	struct sched_formula *f = ps->f;
+	struct rl_formula *f = ps->f;
 	struct operand *o;
 	size_t col = ps->tok_col;
 	const char *why;
@@ -476,9 +476,9 @@ parse_not(struct parser *ps, uint32_t *ret)
 	uint32_t sub;
 	int r;
 
-	if (++ps->depth > SCHED_FORMULA_MAX_DEPTH)
+	if (++ps->depth > RL_FORMULA_MAX_DEPTH)
 		return fail(ps, ps->tok_col, "nested too deeply (max %d)",
-			    SCHED_FORMULA_MAX_DEPTH);
+			    RL_FORMULA_MAX_DEPTH);
 	if (ps->tok == T_NOT) {
 		if ((r = next(ps)) < 0 || (r = parse_not(ps, &sub)) < 0)
 			return r;
@@ -513,9 +513,9 @@ parse_or(struct parser *ps, uint32_t *ret)
 	uint32_t left, right;
 	int r;
 
-	if (++ps->depth > SCHED_FORMULA_MAX_DEPTH)
+	if (++ps->depth > RL_FORMULA_MAX_DEPTH)
 		return fail(ps, ps->tok_col, "nested too deeply (max %d)",
-			    SCHED_FORMULA_MAX_DEPTH);
+			    RL_FORMULA_MAX_DEPTH);
 	if ((r = parse_and(ps, &left)) < 0)
 		return r;
 	while (ps->tok == T_OR) {
@@ -529,7 +529,7 @@ parse_or(struct parser *ps, uint32_t *ret)
 }
 
 int
-sched_formula_parse(const char *src, struct sched_formula **ret,
+rl_formula_parse(const char *src, struct rl_formula **ret,
 		    size_t *reterr_col, char **reterr_msg)
 {
 	struct parser ps = {0};
@@ -538,9 +538,9 @@ sched_formula_parse(const char *src, struct sched_formula **ret,
 
 	ps.src = src ? src : "";
 	ps.f = xcalloc(1, sizeof(*ps.f));
-	if (strlen(ps.src) > SCHED_FORMULA_MAX_LEN) {
-		r = fail(&ps, SCHED_FORMULA_MAX_LEN + 1,
-			 "formula longer than %d bytes", SCHED_FORMULA_MAX_LEN);
+	if (strlen(ps.src) > RL_FORMULA_MAX_LEN) {
+		r = fail(&ps, RL_FORMULA_MAX_LEN + 1,
+			 "formula longer than %d bytes", RL_FORMULA_MAX_LEN);
 		goto out;
 	}
 	if ((r = next(&ps)) < 0)
@@ -562,7 +562,7 @@ sched_formula_parse(const char *src, struct sched_formula **ret,
 	r = 0;
 out:
 	strbuf_done(&ps.str);
-	sched_formula_free(ps.f);
+	rl_formula_free(ps.f);
 	if (r < 0) {
 		if (reterr_col)
 			*reterr_col = ps.err_col;
@@ -574,8 +574,8 @@ out:
 	return r;
 }
 
-struct sched_formula *
-sched_formula_free(struct sched_formula *f)
+struct rl_formula *
+rl_formula_free(struct rl_formula *f)
 {
 	size_t i;
 
@@ -593,7 +593,7 @@ sched_formula_free(struct sched_formula *f)
 }
 
 void
-sched_formula_bind(struct sched_formula *f, const char *const *names,
+rl_formula_bind(struct rl_formula *f, const char *const *names,
 		   size_t n)
 {
 	size_t i, j;
@@ -619,7 +619,7 @@ sched_formula_bind(struct sched_formula *f, const char *const *names,
 }
 
 static int
-eval_node(const struct sched_formula *f, uint32_t idx, const bool *values)
+eval_node(const struct rl_formula *f, uint32_t idx, const bool *values)
 {
 	const struct node *nd = &f->nodes[idx];
 	const struct operand *o;
@@ -662,7 +662,7 @@ eval_node(const struct sched_formula *f, uint32_t idx, const bool *values)
 }
 
 int
-sched_formula_eval(const struct sched_formula *f, const bool *values)
+rl_formula_eval(const struct rl_formula *f, const bool *values)
 {
 	/* A bad operand is an error whatever the states, not only when
 	 * evaluation reaches it: the same formula must not flip between
