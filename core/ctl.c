@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/ctl_obs.h"
 #include "core/ctl_req.h"
 #include "core/daemon.h"
 #include "core/log.h"
@@ -41,6 +42,7 @@ struct ctl {
 	struct daemon *d;
 	struct op *ops;
 	struct follow *follows;
+	struct ctl_obs *obs;
 };
 
 /* ------------------------------------------------------------ errors */
@@ -250,8 +252,8 @@ select_procs(const struct ctl *c, const char *name, struct selection *ret)
 
 /* ------------------------------------------------------------ reads */
 
-static void
-get_state(struct ctl *c, struct http_request *req)
+static cJSON *
+state_json(const struct ctl *c)
 {
 	cJSON *o = cJSON_CreateObject();
 	enum daemon_phase ph = daemon_phase(c->d);
@@ -266,17 +268,21 @@ get_state(struct ctl *c, struct http_request *req)
 	cJSON_AddStringToObject(o, "version", SUPVISORS_VERSION);
 	cJSON_AddNumberToObject(o, "uptime_seconds",
 				(double)(daemon_uptime_ms(c->d) / 1000));
-	reply_json(req, 200, o);
+	return o;
 }
 
 static void
-get_instances(struct ctl *c, struct http_request *req)
+get_state(struct ctl *c, struct http_request *req)
+{
+	reply_json(req, 200, state_json(c));
+}
+
+static cJSON *
+instance_json(const struct ctl *c)
 {
 	const struct rl_instance_conf *ic = rules_instance(daemon_rules(c->d));
 	const struct sched_view *v = daemon_view(c->d);
 	uint32_t local = sched_view_local(v);
-	cJSON *root = cJSON_CreateObject();
-	cJSON *arr = cJSON_AddArrayToObject(root, "instances");
 	cJSON *o = cJSON_CreateObject();
 	unsigned n = 0;
 
@@ -295,7 +301,16 @@ get_instances(struct ctl *c, struct http_request *req)
 	cJSON_AddNullToObject(o, "cpu_percent");
 	cJSON_AddNullToObject(o, "mem_percent");
 	cJSON_AddNumberToObject(o, "processes", n);
-	cJSON_AddItemToArray(arr, o);
+	return o;
+}
+
+static void
+get_instances(struct ctl *c, struct http_request *req)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON *arr = cJSON_AddArrayToObject(root, "instances");
+
+	cJSON_AddItemToArray(arr, instance_json(c));
 	reply_json(req, 200, root);
 }
 
@@ -945,6 +960,8 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 	char msg[192];
 	int r;
 
+	if (ctl_obs_handle(c->obs, req, info))
+		return;
 	r = ctl_route_parse(info->method, info->path, &rt);
 	if (r == -EOPNOTSUPP) {
 		http_reply_error(req, 405, "METHOD_NOT_ALLOWED",
@@ -1020,6 +1037,7 @@ ctl_new(struct daemon *d)
 	struct ctl *c = xcalloc(1, sizeof(*c));
 
 	c->d = d;
+	c->obs = ctl_obs_new(c, d);
 	return c;
 }
 
@@ -1034,6 +1052,39 @@ ctl_free(struct ctl *c)
 	}
 	while (c->follows != NULL)
 		follow_free(c->follows);
+	c->obs = ctl_obs_free(c->obs);
 	free(c);
 	return NULL;
+}
+
+/* ------------------------------------------------------------ for ctl_obs */
+
+struct cJSON *
+ctl_state_json(const struct ctl *c)
+{
+	return state_json(c);
+}
+
+struct cJSON *
+ctl_instance_json(const struct ctl *c)
+{
+	return instance_json(c);
+}
+
+struct cJSON *
+ctl_application_json(const struct ctl *c, uint32_t app)
+{
+	return application_json(c, app);
+}
+
+struct cJSON *
+ctl_process_json(const struct ctl *c, const struct proc *p)
+{
+	return process_json(c, p);
+}
+
+struct ctl_obs *
+ctl_obs(const struct ctl *c)
+{
+	return c->obs;
 }

@@ -100,9 +100,10 @@ struct member {
 	bool fresh; /* opened during the current walk */
 	bool dead;  /* its stat could not be read: gone */
 	bool io_prev; /* rd, wr hold a reading */
+	bool has_stat; /* threads, rss_pages hold a reading */
 	uint32_t uid;
 	uint64_t visit; /* walk generation that reached it */
-	uint64_t cpu, rd, wr;
+	uint64_t cpu, rd, wr; /* cpu: ns with the CPU clock, else ticks */
 	uint64_t threads, rss_pages;
 	struct proc *owner;
 };
@@ -116,10 +117,12 @@ struct proc {
 	bool io_readable;
 	bool io_prev;           /* an I/O turn happened */
 	unsigned io_countdown;  /* cycles to the next I/O turn */
+	unsigned stat_countdown; /* cycles to the next stat turn */
 	int64_t io_ns;          /* time of the last I/O turn */
 	uint64_t gen;
 	struct member **members; /* [0] is the root, when alive */
 	size_t nmembers, capmembers;
+	struct app *app; /* its application, set by the first apps pass */
 	uint64_t threads, rss;
 	double tcp_rx, tcp_tx; /* bytes credited since the last sample */
 	struct series cpu, mem, rss_s, threads_s, rd, wr, trx, ttx;
@@ -150,6 +153,7 @@ struct stats_sampler {
 	unsigned flags;
 	int procfd, sysfd;
 	double clk_tck;
+	bool cpu_clock; /* CPU from clock_getcpuclockid, in ns */
 	uint64_t page_size;
 	bool has_last;
 	int64_t last_ns;

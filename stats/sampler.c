@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -33,6 +34,7 @@
 #define FD_SCAN_INTERVAL_NS (5 * NSEC_PER_SEC)
 #define SECTOR_BYTES 512
 #define IO_EVERY 5
+#define STAT_EVERY 5
 
 static const char *const psi_files[PSI_MAX] = {
 	"pressure/cpu", "pressure/memory", "pressure/io",
@@ -687,6 +689,27 @@ member_read_stat(struct stats_sampler *s, struct member *m, uint64_t *ret_cpu)
 	return 0;
 }
 
+/* The whole thread group's CPU time in ns (live and exited threads), by
+ * pid: call it only right after a held fd proved the pid is still this
+ * process. */
+/* The whole thread group's CPU time in ns (live and exited threads), by
+ * pid: call it only right after a held fd proved the pid is still this
+ * process.  The clock id is built as the kernel defines it
+ * (MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED), part of the ABI that
+ * glibc's clock_getcpuclockid uses), which spares the clock_getres
+ * system call glibc makes to check the pid. */
+static int
+member_cpu_ns(const struct member *m, uint64_t *ret)
+{
+	clockid_t cid = (clockid_t)((~(unsigned)m->pid << 3) | 2);
+	struct timespec ts;
+
+	if (clock_gettime(cid, &ts) != 0)
+		return -ESRCH;
+	*ret = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	return 0;
+}
+
 static void
 member_read_io(struct stats_sampler *s, struct member *m, uint64_t *ret_rd,
 	       uint64_t *ret_wr, bool *ret_ok)
@@ -775,7 +798,9 @@ proc_series_init(struct stats_sampler *s, struct proc *p)
 {
 	unsigned h = s->conf.history;
 
-	series_init(&p->cpu, SERIES_RATIO, 100.0 / s->clk_tck, h);
+	/* CPU in ns from the clock, in ticks from stat without it */
+	series_init(&p->cpu, SERIES_RATIO,
+		    s->cpu_clock ? 100.0 / NSEC_PER_SEC : 100.0 / s->clk_tck, h);
 	series_init(&p->mem, SERIES_GAUGE, 1, h);
 	series_init(&p->rss_s, SERIES_GAUGE, 1, h);
 	series_init(&p->threads_s, SERIES_GAUGE, 1, h);
@@ -892,6 +917,8 @@ procs_sync(struct stats_sampler *s, const struct stats_target *t, size_t n)
 			proc_series_init(s, p);
 			p->pid = t[i].pid;
 			p->io_countdown = (unsigned)(s->nprocs % IO_EVERY);
+			p->stat_countdown =
+				(unsigned)((s->nprocs + 2) % STAT_EVERY);
 			if (s->nprocs == s->capprocs) {
 				s->capprocs = s->capprocs ? 2 * s->capprocs : 64;
 				s->procs = xreallocarray(s->procs, s->capprocs,
@@ -967,13 +994,19 @@ proc_sample(struct stats_sampler *s, struct proc *p, int64_t now_ns,
 	size_t nwalk = 0, i, k, nchildren = 0;
 	uint64_t visit = ++s->gen, cpu_sum = 0, rd_sum = 0, wr_sum = 0;
 	uint64_t threads = 0, rss_pages = 0;
-	bool io_any = false, was_alive = p->alive, io_turn;
+	bool io_any = false, was_alive = p->alive, io_turn, stat_turn;
 
-	/* I/O counters cost half a stat read and move slowly: read them
-	 * every IO_EVERY cycles, the processes taking turns */
+	/* I/O counters cost half a stat read and move slowly, and RSS and
+	 * threads are gauges: read them every IO_EVERY (STAT_EVERY)
+	 * cycles, the processes taking turns; CPU is read every cycle
+	 * from its clock.  Without the clock (a fixture root), stat gives
+	 * the CPU and is read every cycle. */
 	io_turn = p->io_countdown-- == 0;
 	if (io_turn)
 		p->io_countdown = IO_EVERY - 1;
+	stat_turn = !s->cpu_clock || p->stat_countdown-- == 0;
+	if (p->stat_countdown >= STAT_EVERY)
+		p->stat_countdown = STAT_EVERY - 1;
 	root = p->nmembers > 0 && p->members[0]->pid == p->pid ? p->members[0]
 							       : NULL;
 	if (root == NULL && !p->has_prev)
@@ -984,11 +1017,28 @@ proc_sample(struct stats_sampler *s, struct proc *p, int64_t now_ns,
 	}
 	for (i = 0; i < nwalk; i++) {
 		struct member *m = s->walk[i];
-		uint64_t cpu, rd = 0, wr = 0;
-		bool io_ok;
+		uint64_t cpu, ticks = 0, rd = 0, wr = 0;
+		bool io_ok, read_children = true;
 
-		if (member_read_stat(s, m, &cpu) < 0) {
-			m->dead = true; /* gone: freed below */
+		/* stat (RSS, threads, and CPU ticks without the clock) is
+		 * the costly read: every STAT_EVERY cycles, or when the
+		 * children file cannot stand in as the proof of life */
+		if (stat_turn || !m->has_stat || m->childfd < 0 ||
+		    m->threads > 1) {
+			if (member_read_stat(s, m, &ticks) < 0) {
+				m->dead = true; /* gone: freed below */
+				continue;
+			}
+			m->has_stat = true;
+			read_children = member_children(s, m, &nchildren) == 0;
+		} else if (member_children(s, m, &nchildren) < 0) {
+			/* a held fd of a process that is gone: ESRCH */
+			m->dead = true;
+			continue;
+		}
+		cpu = ticks;
+		if (s->cpu_clock && member_cpu_ns(m, &cpu) < 0) {
+			m->dead = true;
 			continue;
 		}
 		if (m->has_prev)
@@ -1017,7 +1067,7 @@ proc_sample(struct stats_sampler *s, struct proc *p, int64_t now_ns,
 		threads += m->threads;
 		rss_pages += m->rss_pages;
 		note_uid(s, m->uid);
-		if (member_children(s, m, &nchildren) < 0)
+		if (!read_children)
 			continue;
 		for (k = 0; k < nchildren; k++) {
 			pid_t pid = s->pids[k];
@@ -1394,8 +1444,13 @@ apps_sample(struct stats_sampler *s)
 
 	for (i = 0; i < s->nprocs; i++) {
 		struct proc *p = s->procs[i];
-		struct app *a = app_get(s, p->namespec, p->applen);
+		struct app *a;
 
+		/* an application with a live process is never dropped, so
+		 * the pointer stays good for the process's life */
+		if (p->app == NULL)
+			p->app = app_get(s, p->namespec, p->applen);
+		a = p->app;
 		if (a->gen != gen) {
 			a->gen = gen;
 			a->nprocs = 0;
@@ -1427,7 +1482,7 @@ apps_integrate(struct stats_sampler *s, size_t period)
 	}
 	for (i = 0; i < s->nprocs; i++) {
 		struct proc *p = s->procs[i];
-		struct app *a = app_get(s, p->namespec, p->applen);
+		struct app *a = p->app;
 		const struct stats_window *w = &p->cpu.win[period];
 
 		/* only processes that produced a point this time */
@@ -1612,6 +1667,9 @@ stats_sampler_open(const struct stats_config *conf, const char *proc_root,
 	tck = sysconf(_SC_CLK_TCK);
 	page = sysconf(_SC_PAGESIZE);
 	s->clk_tck = tck > 0 ? (double)tck : 100;
+	/* CPU clocks are addressed by pid in our own pid namespace: only
+	 * when the root is the real /proc */
+	s->cpu_clock = proc_root == NULL || strcmp(proc_root, "/proc") == 0;
 	s->page_size = page > 0 ? (uint64_t)page : 4096;
 	for (i = 0; i < STATS_PERIODS_MAX; i++)
 		s->started[i] = false;
