@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "core/ctl_obs.h"
+#include "core/ctl_stats.h"
 #include "core/ctl_req.h"
 #include "core/daemon.h"
 #include "core/log.h"
@@ -29,6 +30,7 @@
 #include "core/util.h"
 #include "net/http.h"
 #include "sched/app.h"
+#include "stats/stats.h"
 #include "sched/view.h"
 
 #define LOG_TAIL_DEFAULT 1600
@@ -43,6 +45,7 @@ struct ctl {
 	struct op *ops;
 	struct follow *follows;
 	struct ctl_obs *obs;
+	struct ctl_stats *stats;
 };
 
 /* ------------------------------------------------------------ errors */
@@ -288,6 +291,7 @@ instance_json(const struct ctl *c)
 	const struct sched_view *v = daemon_view(c->d);
 	uint32_t local = sched_view_local(v);
 	cJSON *o = cJSON_CreateObject();
+	struct stats_node_summary node;
 	unsigned n = 0;
 
 	for (struct proc *p = daemon_first_proc(c->d); p;
@@ -302,8 +306,16 @@ instance_json(const struct ctl *c)
 				local != SCHED_NONE
 					? sched_view_instance(v, local)->load
 					: 0);
-	cJSON_AddNullToObject(o, "cpu_percent");
-	cJSON_AddNullToObject(o, "mem_percent");
+	if (ctl_stats_sampler(c->stats) != NULL &&
+	    stats_sampler_node(ctl_stats_sampler(c->stats),
+			       STATS_LAST_SAMPLE, &node) == 0 &&
+	    node.valid) {
+		cJSON_AddNumberToObject(o, "cpu_percent", node.cpu_percent);
+		cJSON_AddNumberToObject(o, "mem_percent", node.mem_percent);
+	} else {
+		cJSON_AddNullToObject(o, "cpu_percent");
+		cJSON_AddNullToObject(o, "mem_percent");
+	}
 	cJSON_AddNumberToObject(o, "processes", n);
 	return o;
 }
@@ -982,6 +994,8 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 	char msg[192];
 	int r;
 
+	if (ctl_stats_handle(req, info, c->stats))
+		return;
 	if (ctl_obs_handle(c->obs, req, info))
 		return;
 	r = ctl_route_parse(info->method, info->path, &rt);
@@ -1057,7 +1071,16 @@ ctl_new(struct daemon *d)
 
 	c->d = d;
 	c->obs = ctl_obs_new(c, d);
+	c->stats = ctl_stats_new(daemon_loop(d), daemon_proc_ctx(d),
+				 rules_stats(daemon_rules(d)),
+				 rules_instance(daemon_rules(d))->name);
 	return c;
+}
+
+void
+ctl_reloaded(struct ctl *c)
+{
+	ctl_stats_apply(c->stats, rules_stats(daemon_rules(c->d)));
 }
 
 struct ctl *
@@ -1072,6 +1095,7 @@ ctl_free(struct ctl *c)
 	while (c->follows != NULL)
 		follow_free(c->follows);
 	c->obs = ctl_obs_free(c->obs);
+	c->stats = ctl_stats_free(c->stats);
 	free(c);
 	return NULL;
 }
