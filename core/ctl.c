@@ -168,6 +168,10 @@ process_json(const struct ctl *c, const struct proc *p)
 	add_time(o, "start_time", f->start_wall_ms);
 	add_time(o, "stop_time", f->stop_wall_ms);
 	cJSON_AddNumberToObject(o, "restarts", f->restarts);
+	if (proc_extra_args(p) != NULL)
+		cJSON_AddStringToObject(o, "extra_args", proc_extra_args(p));
+	else
+		cJSON_AddNullToObject(o, "extra_args");
 	if (f->spawn_errno != 0)
 		cJSON_AddStringToObject(o, "spawn_error", f->reason);
 	else
@@ -788,6 +792,21 @@ op_launch(struct op *op)
 			http_request_defer(req, on_op_abort, op);
 }
 
+/* Supvisors' extra_args: kept for every later spawn; "" clears them. */
+static void
+set_extra_args(struct proc *p, const struct ctl_body *b)
+{
+	char **argv = NULL;
+
+	if (b->nextra > 0) {
+		argv = xcalloc(b->nextra + 1, sizeof(*argv));
+		for (size_t i = 0; i < b->nextra; i++)
+			argv[i] = xstrdup(b->extra_argv[i]);
+	}
+	proc_set_extra_args(p, b->nextra > 0 ? xstrdup(b->extra_args) : NULL,
+			    argv);
+}
+
 static void
 post_process(struct ctl *c, struct http_request *req,
 	     const struct ctl_route *rt, const struct ctl_body *b)
@@ -807,6 +826,9 @@ post_process(struct ctl *c, struct http_request *req,
 
 		op_add_item(op, proc_namespec(p));
 		it = &op->items[op->n - 1];
+		if (b->extra_args != NULL && (rt->kind == CTL_PROCESS_START ||
+					      rt->kind == CTL_PROCESS_RESTART))
+			set_extra_args(p, b);
 		switch (rt->kind) {
 		case CTL_PROCESS_START:
 			item_start(op, it, p);
@@ -1011,9 +1033,6 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 	}
 	if (b.instance != NULL && strcmp(b.instance, instance_name(c)) != 0) {
 		http_reply_error(req, 404, "BAD_NAME", "no such instance");
-	} else if (b.extra_args != NULL && b.extra_args[0] != '\0') {
-		http_reply_error(req, 400, "BAD_REQUEST",
-				 "extra_args is not supported");
 	} else if (daemon_phase(c->d) == DAEMON_SHUTTING_DOWN &&
 		   rt.kind != CTL_PROCESS_STOP && rt.kind != CTL_APP_STOP &&
 		   rt.kind != CTL_PROCESS_SIGNAL) {
