@@ -994,9 +994,10 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 	char msg[192];
 	int r;
 
-	if (ctl_stats_handle(req, info, c->stats))
-		return;
+	/* the observability routes first: they hold the CSRF guard */
 	if (ctl_obs_handle(c->obs, req, info))
+		return;
+	if (ctl_stats_handle(req, info, c->stats))
 		return;
 	r = ctl_route_parse(info->method, info->path, &rt);
 	if (r == -EOPNOTSUPP) {
@@ -1074,13 +1075,16 @@ ctl_new(struct daemon *d)
 	c->stats = ctl_stats_new(daemon_loop(d), daemon_proc_ctx(d),
 				 rules_stats(daemon_rules(d)),
 				 rules_instance(daemon_rules(d))->name);
+	ctl_obs_set_sampler(c->obs, ctl_stats_sampler(c->stats));
 	return c;
 }
 
 void
 ctl_reloaded(struct ctl *c)
 {
+	ctl_obs_set_sampler(c->obs, NULL);
 	ctl_stats_apply(c->stats, rules_stats(daemon_rules(c->d)));
+	ctl_obs_set_sampler(c->obs, ctl_stats_sampler(c->stats));
 }
 
 struct ctl *
