@@ -3,10 +3,13 @@
  * into its period histories.  See stats.h for the contract and
  * reference/stats.md for the formulas and their sources.
  *
- * Costs drive the shape: a supervised process costs one pread of a held
- * /proc/PID/stat fd (CPU ticks, RSS, threads, state in one read), one
- * pread of its held children file and one of its held io file per cycle;
- * nothing ever scans /proc.  The fd maps needed to attribute TCP sockets
+ * Costs drive the shape (tests/bench/bench_stats.sh).  Each cycle, a
+ * supervised process and each descendant cost one pread of a held
+ * children file (which also proves the pid is still that process: held
+ * /proc fds fail with ESRCH once it is gone) and one clock_gettime of
+ * its CPU clock (ns, all threads); the dearer /proc/PID/stat (RSS,
+ * threads) and io are read every fifth cycle, processes taking turns.
+ * Nothing ever scans /proc.  The fd maps needed to attribute TCP sockets
  * are walked only when a socket the kernel reports belongs to the uid of
  * a supervised process and is not known yet, and at most every
  * FD_SCAN_INTERVAL_NS.  TCP bytes are credited as per-socket deltas, so

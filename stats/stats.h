@@ -16,6 +16,10 @@
  * otherwise returns at once.  Processes are tracked through held /proc
  * fds, which refuse to read a reused pid (ESRCH), and their descendants
  * through /proc/PID/task/TID/children; vanished processes are normal.
+ * CPU is sampled every time (from the CPU clocks, in ns, when PROC_ROOT
+ * is the real /proc; from stat ticks otherwise); RSS, threads and disk
+ * I/O every fifth sample, so a memory figure may be up to four
+ * collecting periods old.
  *
  * Units: CPU of a process in percent of one core ("IRIX"), divided by the
  * node's core capacity in Solaris mode (irix_mode false) when reported;
