@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/ctl_obs.h"
 #include "core/ctl_req.h"
 #include "core/daemon.h"
 #include "core/log.h"
@@ -41,6 +42,7 @@ struct ctl {
 	struct daemon *d;
 	struct op *ops;
 	struct follow *follows;
+	struct ctl_obs *obs;
 };
 
 /* ------------------------------------------------------------ errors */
@@ -166,6 +168,10 @@ process_json(const struct ctl *c, const struct proc *p)
 	add_time(o, "start_time", f->start_wall_ms);
 	add_time(o, "stop_time", f->stop_wall_ms);
 	cJSON_AddNumberToObject(o, "restarts", f->restarts);
+	if (proc_extra_args(p) != NULL)
+		cJSON_AddStringToObject(o, "extra_args", proc_extra_args(p));
+	else
+		cJSON_AddNullToObject(o, "extra_args");
 	if (f->spawn_errno != 0)
 		cJSON_AddStringToObject(o, "spawn_error", f->reason);
 	else
@@ -250,8 +256,8 @@ select_procs(const struct ctl *c, const char *name, struct selection *ret)
 
 /* ------------------------------------------------------------ reads */
 
-static void
-get_state(struct ctl *c, struct http_request *req)
+static cJSON *
+state_json(const struct ctl *c)
 {
 	cJSON *o = cJSON_CreateObject();
 	enum daemon_phase ph = daemon_phase(c->d);
@@ -266,17 +272,21 @@ get_state(struct ctl *c, struct http_request *req)
 	cJSON_AddStringToObject(o, "version", SUPVISORS_VERSION);
 	cJSON_AddNumberToObject(o, "uptime_seconds",
 				(double)(daemon_uptime_ms(c->d) / 1000));
-	reply_json(req, 200, o);
+	return o;
 }
 
 static void
-get_instances(struct ctl *c, struct http_request *req)
+get_state(struct ctl *c, struct http_request *req)
+{
+	reply_json(req, 200, state_json(c));
+}
+
+static cJSON *
+instance_json(const struct ctl *c)
 {
 	const struct rl_instance_conf *ic = rules_instance(daemon_rules(c->d));
 	const struct sched_view *v = daemon_view(c->d);
 	uint32_t local = sched_view_local(v);
-	cJSON *root = cJSON_CreateObject();
-	cJSON *arr = cJSON_AddArrayToObject(root, "instances");
 	cJSON *o = cJSON_CreateObject();
 	unsigned n = 0;
 
@@ -295,7 +305,16 @@ get_instances(struct ctl *c, struct http_request *req)
 	cJSON_AddNullToObject(o, "cpu_percent");
 	cJSON_AddNullToObject(o, "mem_percent");
 	cJSON_AddNumberToObject(o, "processes", n);
-	cJSON_AddItemToArray(arr, o);
+	return o;
+}
+
+static void
+get_instances(struct ctl *c, struct http_request *req)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON *arr = cJSON_AddArrayToObject(root, "instances");
+
+	cJSON_AddItemToArray(arr, instance_json(c));
 	reply_json(req, 200, root);
 }
 
@@ -773,6 +792,21 @@ op_launch(struct op *op)
 			http_request_defer(req, on_op_abort, op);
 }
 
+/* Supvisors' extra_args: kept for every later spawn; "" clears them. */
+static void
+set_extra_args(struct proc *p, const struct ctl_body *b)
+{
+	char **argv = NULL;
+
+	if (b->nextra > 0) {
+		argv = xcalloc(b->nextra + 1, sizeof(*argv));
+		for (size_t i = 0; i < b->nextra; i++)
+			argv[i] = xstrdup(b->extra_argv[i]);
+	}
+	proc_set_extra_args(p, b->nextra > 0 ? xstrdup(b->extra_args) : NULL,
+			    argv);
+}
+
 static void
 post_process(struct ctl *c, struct http_request *req,
 	     const struct ctl_route *rt, const struct ctl_body *b)
@@ -792,6 +826,9 @@ post_process(struct ctl *c, struct http_request *req,
 
 		op_add_item(op, proc_namespec(p));
 		it = &op->items[op->n - 1];
+		if (b->extra_args != NULL && (rt->kind == CTL_PROCESS_START ||
+					      rt->kind == CTL_PROCESS_RESTART))
+			set_extra_args(p, b);
 		switch (rt->kind) {
 		case CTL_PROCESS_START:
 			item_start(op, it, p);
@@ -945,6 +982,8 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 	char msg[192];
 	int r;
 
+	if (ctl_obs_handle(c->obs, req, info))
+		return;
 	r = ctl_route_parse(info->method, info->path, &rt);
 	if (r == -EOPNOTSUPP) {
 		http_reply_error(req, 405, "METHOD_NOT_ALLOWED",
@@ -994,9 +1033,6 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 	}
 	if (b.instance != NULL && strcmp(b.instance, instance_name(c)) != 0) {
 		http_reply_error(req, 404, "BAD_NAME", "no such instance");
-	} else if (b.extra_args != NULL && b.extra_args[0] != '\0') {
-		http_reply_error(req, 400, "BAD_REQUEST",
-				 "extra_args is not supported");
 	} else if (daemon_phase(c->d) == DAEMON_SHUTTING_DOWN &&
 		   rt.kind != CTL_PROCESS_STOP && rt.kind != CTL_APP_STOP &&
 		   rt.kind != CTL_PROCESS_SIGNAL) {
@@ -1020,6 +1056,7 @@ ctl_new(struct daemon *d)
 	struct ctl *c = xcalloc(1, sizeof(*c));
 
 	c->d = d;
+	c->obs = ctl_obs_new(c, d);
 	return c;
 }
 
@@ -1034,6 +1071,39 @@ ctl_free(struct ctl *c)
 	}
 	while (c->follows != NULL)
 		follow_free(c->follows);
+	c->obs = ctl_obs_free(c->obs);
 	free(c);
 	return NULL;
+}
+
+/* ------------------------------------------------------------ for ctl_obs */
+
+struct cJSON *
+ctl_state_json(const struct ctl *c)
+{
+	return state_json(c);
+}
+
+struct cJSON *
+ctl_instance_json(const struct ctl *c)
+{
+	return instance_json(c);
+}
+
+struct cJSON *
+ctl_application_json(const struct ctl *c, uint32_t app)
+{
+	return application_json(c, app);
+}
+
+struct cJSON *
+ctl_process_json(const struct ctl *c, const struct proc *p)
+{
+	return process_json(c, p);
+}
+
+struct ctl_obs *
+ctl_obs(const struct ctl *c)
+{
+	return c->obs;
 }

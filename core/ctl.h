@@ -16,7 +16,12 @@
 #ifndef CORE_CTL_H
 #define CORE_CTL_H
 
+#include <stdint.h>
+
+struct cJSON;
 struct ctl;
+struct ctl_obs;
+struct proc;
 struct daemon;
 struct http_request;
 struct http_request_info;
@@ -26,5 +31,16 @@ struct ctl *ctl_free(struct ctl *c);
 /* The http_handler_fn of the server; CTX is the struct ctl. */
 void ctl_handle(struct http_request *req, const struct http_request_info *info,
 		void *ctx);
+
+/* The objects of the GET routes, for the event stream (ctl_obs.h):
+ * the body of /v1/state, this instance's entry of /v1/instances, one of
+ * /v1/applications (APP: view id) and of /v1/processes.  cJSON_Delete()
+ * them. */
+struct cJSON *ctl_state_json(const struct ctl *c);
+struct cJSON *ctl_instance_json(const struct ctl *c);
+struct cJSON *ctl_application_json(const struct ctl *c, uint32_t app);
+struct cJSON *ctl_process_json(const struct ctl *c, const struct proc *p);
+/* The observability routes (metrics, events, dashboard) of C. */
+struct ctl_obs *ctl_obs(const struct ctl *c);
 
 #endif

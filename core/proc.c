@@ -35,6 +35,8 @@ struct proc {
 	pid_t pid;
 	ev_timer timer;
 	struct logfile *log[_PROC_STREAM_MAX];
+	char *extra_text;
+	char **extra_argv;
 	void *data;
 	struct proc *prev, *next;
 };
@@ -233,6 +235,7 @@ proc_free(struct proc *p)
 	ev_timer_stop(ctx->loop, &p->timer);
 	for (int s = 0; s < _PROC_STREAM_MAX; s++)
 		logfile_unref(p->log[s]);
+	proc_set_extra_args(p, NULL, NULL);
 	if (p->prev != NULL)
 		p->prev->next = p->next;
 	else
@@ -244,6 +247,42 @@ proc_free(struct proc *p)
 	ctx->nprocs--;
 	free(p);
 	return NULL;
+}
+
+void
+proc_set_extra_args(struct proc *p, char *text, char **argv)
+{
+	free(p->extra_text);
+	for (size_t i = 0; p->extra_argv != NULL && p->extra_argv[i]; i++)
+		free(p->extra_argv[i]);
+	free(p->extra_argv);
+	p->extra_text = text;
+	p->extra_argv = argv;
+}
+
+const char *
+proc_extra_args(const struct proc *p)
+{
+	return p->extra_text;
+}
+
+/* The configured argv, then the extra arguments; the strings are not
+ * copied (the array only is the caller's to free). */
+static const char **
+build_argv(const struct proc *p)
+{
+	size_t n = 0, k = 0;
+	const char **argv;
+
+	while (p->conf->argv[n] != NULL)
+		n++;
+	while (p->extra_argv != NULL && p->extra_argv[k] != NULL)
+		k++;
+	argv = xcalloc(n + k + 1, sizeof(*argv));
+	memcpy(argv, p->conf->argv, n * sizeof(*argv));
+	for (size_t i = 0; i < k; i++)
+		argv[n + i] = p->extra_argv[i];
+	return argv;
 }
 
 void
@@ -351,7 +390,7 @@ do_spawn(struct proc *p)
 	const struct rl_process *c = p->conf;
 	const struct rl_program *prog = c->program;
 	struct spawn_req req = {
-		.argv = c->argv,
+		.argv = NULL,
 		.directory = c->directory,
 		.umask = prog->umask,
 		.pdeathsig = true,
@@ -360,11 +399,15 @@ do_spawn(struct proc *p)
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, r;
 	gid_t *groups = NULL;
 	char **env = NULL;
+	const char **argv = build_argv(p);
+
+	req.argv = argv;
 
 	if (prog->user != NULL) {
 		if (!p->ctx->is_root) {
 			log_warnx("%s: user '%s' needs the daemon to run as "
 				  "root", proc_namespec(p), prog->user);
+			free(argv);
 			feed(p, PROC_EV_SPAWN_ERROR, 0, EPERM);
 			return;
 		}
@@ -372,6 +415,7 @@ do_spawn(struct proc *p)
 		if (r < 0) {
 			log_warnx("%s: unknown user '%s'", proc_namespec(p),
 				  prog->user);
+			free(argv);
 			feed(p, PROC_EV_SPAWN_ERROR, 0, -r);
 			return;
 		}
@@ -422,6 +466,7 @@ out:
 	if (env != NULL)
 		free_env(env);
 	free(groups);
+	free(argv);
 }
 
 /* ------------------------------------------------------------ events */

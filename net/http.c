@@ -661,6 +661,12 @@ http_stream_write(struct http_stream *s, const char *data, size_t len)
 	return 0;
 }
 
+size_t
+http_stream_buffered(const struct http_stream *s)
+{
+	return s->len - s->off;
+}
+
 void
 http_stream_close(struct http_stream *s)
 {

@@ -118,6 +118,9 @@ struct http_stream *http_stream_open(struct http_request *req,
 				     const char *content_type, size_t limit,
 				     http_abort_fn on_abort, void *data);
 int http_stream_write(struct http_stream *s, const char *data, size_t len);
+/* Bytes written and not yet taken by the connection: a writer may keep
+ * part of LIMIT in reserve (SSE: room for the final event). */
+size_t http_stream_buffered(const struct http_stream *s);
 void http_stream_close(struct http_stream *s);
 
 #endif

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "net/wire.h"
 
 #define KEYFILE_MAX 4096
 #define B64_LEN (KEYRING_B64_SIZE - 1)
@@ -26,6 +27,9 @@
 static_assert(sizeof("supvisors-sched key fingerprint") - 1 >=
 		      crypto_generichash_KEYBYTES_MIN,
 	      "fingerprint context");
+static_assert(KEYRING_MAX == WIRE_FPS_MAX && KEYRING_FP_SIZE == WIRE_FP_SIZE &&
+		      KEYRING_KEY_SIZE == WIRE_KEY_SIZE,
+	      "keyring answers fit a message");
 static_assert(KEYRING_KEY_SIZE == crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
 	      "key size");
 
@@ -260,5 +264,36 @@ keyring_save(const char *path, const struct keyring *kr)
 		unlink(tmp);
 out:
 	free(tmp);
+	return r;
+}
+
+int
+keyring_apply(struct keyring *kr, unsigned op,
+	      const uint8_t key[KEYRING_KEY_SIZE],
+	      uint8_t ret_fp[KEYRING_MAX][KEYRING_FP_SIZE], size_t *ret_nfp)
+{
+	size_t i;
+	int r;
+
+	switch (op) {
+	case WIRE_KEYRING_LIST:
+		r = 0;
+		break;
+	case WIRE_KEYRING_INSTALL:
+		r = keyring_install(kr, key);
+		break;
+	case WIRE_KEYRING_USE:
+		r = keyring_use(kr, key);
+		break;
+	case WIRE_KEYRING_REMOVE:
+		r = keyring_remove(kr, key);
+		break;
+	default:
+		r = -EINVAL;
+		break;
+	}
+	for (i = 0; i < kr->n; i++)
+		keyring_fingerprint(kr->keys[i], ret_fp[i]);
+	*ret_nfp = kr->n;
 	return r;
 }

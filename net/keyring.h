@@ -67,4 +67,15 @@ int keyring_find(const struct keyring *kr,
 		 const uint8_t key[KEYRING_KEY_SIZE]);
 void keyring_wipe(struct keyring *kr);
 
+/* One step of a cluster-wide operation as it reaches an instance (the
+ * WIRE_M_KEYRING message, net/wire.h): OP is an enum wire_keyring_op
+ * (list, install, use, remove) on KEY.  Returns 0 or -errno as the step
+ * functions above (-EINVAL for an unknown op), and in every case the
+ * fingerprints of the keys held afterwards, primary first, for the
+ * answer.  The caller persists KR (keyring_save) when it changed. */
+int keyring_apply(struct keyring *kr, unsigned op,
+		  const uint8_t key[KEYRING_KEY_SIZE],
+		  uint8_t ret_fp[KEYRING_MAX][KEYRING_FP_SIZE],
+		  size_t *ret_nfp);
+
 #endif

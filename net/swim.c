@@ -23,6 +23,7 @@
 #define BQUEUE_MAX 4096
 #define KV_RESERVE 256 /* bytes kept for records when both queues wait */
 #define LAG_MS 2000    /* record digests differing that long: pull */
+#define OPS_SEEN 64    /* keyring operations remembered against loops */
 #define NEVER INT64_MAX
 
 struct kv {
@@ -134,6 +135,12 @@ struct swim {
 	uint32_t seq;
 	struct bqueue mq; /* membership: first in every packet */
 	struct bqueue kq; /* records */
+	struct {
+		uint8_t origin[WIRE_ID_SIZE];
+		uint64_t op_id;
+	} ops_seen[OPS_SEEN];
+	size_t ops_next;
+	uint64_t op_counter;
 	uint32_t urgent[8]; /* suspects others accused: probe them next */
 	size_t nurgent;
 	uint64_t border;
@@ -175,6 +182,8 @@ static const char *const event_names[_SWIM_EV_MAX] = {
 	[SWIM_EV_LEFT] = "left",       [SWIM_EV_UPDATE] = "update",
 	[SWIM_EV_STATUS] = "status",   [SWIM_EV_RULES] = "rules",
 	[SWIM_EV_KV] = "kv",
+	[SWIM_EV_KEYRING] = "keyring",
+	[SWIM_EV_KEYRING_ACK] = "keyring-ack",
 };
 
 const char *
@@ -393,6 +402,7 @@ swim_next_event(struct swim *s, struct swim_event *ret)
 	}
 	e = &s->evq[s->evhead++];
 	*ret = e->ev;
+	memset(e->ev.secret, 0, sizeof(e->ev.secret)); /* one copy only */
 	if (e->member < s->n) {
 		m = s->m[e->member];
 		ret->name = m->name;
@@ -444,6 +454,19 @@ swim_next_output(struct swim *s, struct swim_output *ret)
 	return true;
 }
 
+/* LEN bytes and a NUL, even if the bytes hold one (the decoder refuses
+ * that; this keeps lengths and buffers in step regardless). */
+static char *
+dup_str(const char *p, size_t len)
+{
+	char *d = xmalloc(len + 1);
+
+	if (len)
+		memcpy(d, p, len);
+	d[len] = '\0';
+	return d;
+}
+
 static void
 bcast_free(struct bcast *b)
 {
@@ -468,7 +491,8 @@ bq_add(struct swim *s, struct bqueue *q, const struct wire_msg *msg)
 	struct wwriter w;
 	size_t i;
 
-	for (i = 0; i < q->n; i++)
+	/* keyring operations of one origin are distinct news */
+	for (i = 0; i < q->n && msg->type != WIRE_M_KEYRING; i++)
 		if (memcmp(q->v[i].subject, msg->node, WIRE_ID_SIZE) == 0 &&
 		    (!kv || (q->v[i].key_len == msg->key_len &&
 			     memcmp(q->v[i].key, msg->key, msg->key_len) ==
@@ -488,7 +512,7 @@ bq_add(struct swim *s, struct bqueue *q, const struct wire_msg *msg)
 	}
 	memcpy(b.subject, msg->node, WIRE_ID_SIZE);
 	if (kv) {
-		b.key = xstrndup(msg->key, msg->key_len);
+		b.key = dup_str(msg->key, msg->key_len);
 		b.key_len = msg->key_len;
 	}
 	b.len = wire_msg_size(msg);
@@ -817,11 +841,11 @@ on_alive(struct swim *s, const struct wire_msg *a, int64_t now, bool announce)
 	m->inc = a->incarnation;
 	changed = !wire_addr_eq(&m->addr, &a->addr) ||
 		  strlen(m->name) != a->name_len ||
-		  memcmp(m->name, a->name, a->name_len) != 0;
+		  (a->name_len && memcmp(m->name, a->name, a->name_len) != 0);
 	m->addr = a->addr;
 	if (changed) {
 		free(m->name);
-		m->name = xstrndup(a->name ? a->name : "", a->name_len);
+		m->name = dup_str(a->name, a->name_len);
 	}
 	changed |= set_bytes(&m->meta, &m->meta_len, a->meta, a->meta_len);
 	susp_drop(s, mi);
@@ -1035,7 +1059,7 @@ kv_store(struct swim *s, size_t mi, const char *key, size_t key_len,
 		i = m->nkv++;
 		kv = &m->kv[i];
 		memset(kv, 0, sizeof(*kv));
-		kv->key = xstrndup(key, key_len);
+		kv->key = dup_str(key, key_len);
 		kv->key_len = key_len;
 	}
 	set_bytes(&kv->value, &kv->value_len, value, value_len);
@@ -1158,6 +1182,101 @@ on_ack(struct swim *s, const struct wire_msg *a, int64_t now)
 static void sync_to(struct swim *s, const struct wire_addr *to, bool join);
 static int64_t sync_interval(const struct swim *s);
 
+/* true the first time (ORIGIN, OP_ID) is seen */
+static bool
+op_first(struct swim *s, const uint8_t origin[WIRE_ID_SIZE], uint64_t op_id)
+{
+	size_t i;
+
+	for (i = 0; i < OPS_SEEN; i++)
+		if (s->ops_seen[i].op_id == op_id &&
+		    memcmp(s->ops_seen[i].origin, origin, WIRE_ID_SIZE) == 0)
+			return false;
+	memcpy(s->ops_seen[s->ops_next].origin, origin, WIRE_ID_SIZE);
+	s->ops_seen[s->ops_next].op_id = op_id;
+	s->ops_next = (s->ops_next + 1) % OPS_SEEN;
+	return true;
+}
+
+static void
+on_keyring(struct swim *s, const struct wire_msg *a)
+{
+	struct evq_entry *e;
+	size_t mi;
+
+	if (a->op_id == 0 || !op_first(s, a->node, a->op_id))
+		return;
+	bq_add(s, &s->mq, a);
+	if (find(s, a->node, &mi) == NULL || mi == 0) {
+		s->c.ignored++;
+		return;
+	}
+	emit(s, SWIM_EV_KEYRING, mi, 0);
+	e = &s->evq[s->evn - 1];
+	e->ev.op_id = a->op_id;
+	e->ev.op = a->op;
+	memcpy(e->ev.secret, a->secret, WIRE_KEY_SIZE);
+}
+
+static void
+on_keyring_ack(struct swim *s, const struct wire_msg *a,
+	       const uint8_t sender[WIRE_ID_SIZE])
+{
+	struct evq_entry *e;
+	size_t mi;
+
+	if (memcmp(a->node, self(s)->id, WIRE_ID_SIZE) != 0 ||
+	    find(s, sender, &mi) == NULL || mi == 0) {
+		s->c.ignored++;
+		return;
+	}
+	emit(s, SWIM_EV_KEYRING_ACK, mi, 0);
+	e = &s->evq[s->evn - 1];
+	e->ev.op_id = a->op_id;
+	e->ev.result = a->result;
+	e->ev.nfp = a->nfp;
+	memcpy(e->ev.fp, a->fp, sizeof(e->ev.fp));
+}
+
+uint64_t
+swim_keyring_send(struct swim *s, int64_t now, unsigned op,
+		  const uint8_t key[WIRE_KEY_SIZE])
+{
+	struct wire_msg w = {.type = WIRE_M_KEYRING, .op = (uint8_t)op};
+
+	memcpy(w.node, self(s)->id, WIRE_ID_SIZE);
+	/* unique per origin across restarts, never 0 */
+	w.op_id = (self(s)->inc & 0xffffffff00000000ull) | ++s->op_counter;
+	memcpy(w.secret, key, WIRE_KEY_SIZE);
+	op_first(s, w.node, w.op_id);
+	bq_add(s, &s->mq, &w);
+	memset(w.secret, 0, sizeof(w.secret));
+	return w.op_id;
+}
+
+int
+swim_keyring_ack(struct swim *s, const uint8_t origin[WIRE_ID_SIZE],
+		 uint64_t op_id, int result, const uint8_t fp[][WIRE_FP_SIZE],
+		 size_t nfp)
+{
+	struct wire_msg w = {.type = WIRE_M_KEYRING_ACK, .op_id = op_id,
+			     .result = result, .nfp = nfp};
+	const struct member *m = find(s, origin, NULL);
+	struct pkt p;
+
+	if (nfp > WIRE_FPS_MAX)
+		return -EINVAL;
+	if (m == NULL || m == self(s))
+		return -ENOENT;
+	memcpy(w.node, origin, WIRE_ID_SIZE);
+	if (nfp)
+		memcpy(w.fp, fp, nfp * WIRE_FP_SIZE);
+	pkt_begin(s, &p);
+	pkt_msg(s, &p, &w);
+	pkt_send(s, &p, &m->addr);
+	return 0;
+}
+
 /* Anti-entropy on demand: records are gossiped a bounded number of times,
  * so an instance can miss one (rarely: e^-(sends per member)).  When the
  * record digests of the packets we get keep differing from ours longer
@@ -1233,8 +1352,13 @@ swim_recv(struct swim *s, int64_t now, const uint8_t sender[WIRE_ID_SIZE],
 		case WIRE_M_KV:
 			on_kv(s, a);
 			break;
+		case WIRE_M_KEYRING:
+			on_keyring(s, a);
+			break;
+		case WIRE_M_KEYRING_ACK:
+			on_keyring_ack(s, a, sender);
+			break;
 		default:
-			/* keyring operations are the daemon's (see report) */
 			s->c.ignored++;
 			break;
 		}

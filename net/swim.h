@@ -107,6 +107,8 @@ enum swim_event_type {
 	SWIM_EV_STATUS,  /* load vector or digests changed */
 	SWIM_EV_RULES,   /* rules digest now differs (or agrees again) */
 	SWIM_EV_KV,      /* a record of that member changed */
+	SWIM_EV_KEYRING, /* a keyring operation from member id: apply, ack */
+	SWIM_EV_KEYRING_ACK, /* member id answered our keyring operation */
 	_SWIM_EV_MAX,
 };
 
@@ -125,6 +127,13 @@ struct swim_event {
 	const uint8_t *value; /* value_len == 0: deleted */
 	size_t value_len;
 	uint64_t version;
+	/* SWIM_EV_KEYRING, SWIM_EV_KEYRING_ACK */
+	uint64_t op_id;
+	unsigned op;                  /* enum wire_keyring_op */
+	uint8_t secret[WIRE_KEY_SIZE]; /* the key operated on (not in acks) */
+	int result;                   /* ack: 0 or -errno */
+	size_t nfp;                   /* ack: keys held there, primary first */
+	uint8_t fp[WIRE_FPS_MAX][WIRE_FP_SIZE];
 };
 
 struct swim_output {
@@ -195,6 +204,21 @@ int64_t swim_kv_set(struct swim *s, int64_t now, const char *key,
 const uint8_t *swim_kv_get(const struct swim *s,
 			   const uint8_t owner[WIRE_ID_SIZE], const char *key,
 			   size_t *ret_len, uint64_t *ret_version);
+
+/* Cluster-wide keyring operations (keyring list|install|use|remove) ride
+ * the gossip like membership news: swim_keyring_send() disseminates one
+ * and returns its id; every other instance gets one SWIM_EV_KEYRING for
+ * it (ev.id = the origin), applies it (keyring_apply, keyring_save,
+ * transport_set_keyring) and answers with swim_keyring_ack(), sent
+ * straight to the origin, which gets SWIM_EV_KEYRING_ACK per answer
+ * (ev.id = who answered).  The origin applies its own operation itself.
+ * The key travels sealed with the current primary key, as in Serf. */
+uint64_t swim_keyring_send(struct swim *s, int64_t now, unsigned op,
+			   const uint8_t key[WIRE_KEY_SIZE]);
+/* -ENOENT if the origin is unknown, -EINVAL if NFP > WIRE_FPS_MAX. */
+int swim_keyring_ack(struct swim *s, const uint8_t origin[WIRE_ID_SIZE],
+		     uint64_t op_id, int result,
+		     const uint8_t fp[][WIRE_FP_SIZE], size_t nfp);
 
 /* SENDER: the authenticated header's sender id; FROM: the source
  * address of the datagram (acks go there). */

@@ -354,16 +354,24 @@ wr_bytes(struct wreader *r, void *out, size_t n)
 		memset(out, 0, n);
 }
 
-/* A u8-prefixed string of at most MAX bytes, or err. */
+/* A u8-prefixed string of at most MAX bytes and no NUL byte, or err:
+ * names and keys are C strings to everyone above this layer. */
 static const char *
 wr_str8(struct wreader *r, size_t max, size_t *ret_len)
 {
 	size_t n = wr_u8(r);
+	const uint8_t *p;
 
 	if (n > max)
 		r->err = true;
 	*ret_len = r->err ? 0 : n;
-	return (const char *)wr_ptr(r, *ret_len);
+	p = wr_ptr(r, *ret_len);
+	if (p && memchr(p, '\0', *ret_len)) {
+		r->err = true;
+		*ret_len = 0;
+		return NULL;
+	}
+	return (const char *)p;
 }
 
 static const uint8_t *
@@ -516,9 +524,9 @@ msg_body_size(const struct wire_msg *m)
 	case WIRE_M_KV:
 		return WIRE_ID_SIZE + 8 + 1 + m->key_len + 2 + m->value_len;
 	case WIRE_M_KEYRING:
-		return 8 + 1 + WIRE_KEY_SIZE;
+		return WIRE_ID_SIZE + 8 + 1 + WIRE_KEY_SIZE;
 	case WIRE_M_KEYRING_ACK:
-		return 8 + 4 + 1 + m->nfp * WIRE_FP_SIZE;
+		return WIRE_ID_SIZE + 8 + 4 + 1 + m->nfp * WIRE_FP_SIZE;
 	default:
 		return 0;
 	}
@@ -577,11 +585,13 @@ wire_msg_put(struct wwriter *w, const struct wire_msg *m)
 		ww_blob16(w, m->value, m->value_len);
 		break;
 	case WIRE_M_KEYRING:
+		ww_bytes(w, m->node, WIRE_ID_SIZE);
 		ww_u64(w, m->op_id);
 		ww_u8(w, m->op);
 		ww_bytes(w, m->secret, WIRE_KEY_SIZE);
 		break;
 	case WIRE_M_KEYRING_ACK:
+		ww_bytes(w, m->node, WIRE_ID_SIZE);
 		ww_u64(w, m->op_id);
 		ww_u32(w, (uint32_t)m->result);
 		ww_u8(w, (uint8_t)m->nfp);
@@ -642,6 +652,7 @@ msg_get(struct wreader *r, struct wire_msg *m)
 			r->err = true;
 		break;
 	case WIRE_M_KEYRING:
+		wr_bytes(r, m->node, WIRE_ID_SIZE);
 		m->op_id = wr_u64(r);
 		m->op = wr_u8(r);
 		wr_bytes(r, m->secret, WIRE_KEY_SIZE);
@@ -649,6 +660,7 @@ msg_get(struct wreader *r, struct wire_msg *m)
 			r->err = true;
 		break;
 	case WIRE_M_KEYRING_ACK:
+		wr_bytes(r, m->node, WIRE_ID_SIZE);
 		m->op_id = wr_u64(r);
 		m->result = (int32_t)wr_u32(r);
 		m->nfp = wr_u8(r);

@@ -166,8 +166,8 @@ enum wire_msg_type {
 	WIRE_M_SUSPECT,     /* node, incarnation, from */
 	WIRE_M_DEAD,        /* node, incarnation, from (= node: left) */
 	WIRE_M_KV,          /* node = origin, version, key, value */
-	WIRE_M_KEYRING,     /* op_id, op, key */
-	WIRE_M_KEYRING_ACK, /* op_id, result, fingerprints */
+	WIRE_M_KEYRING,     /* node = origin, op_id, op, secret */
+	WIRE_M_KEYRING_ACK, /* node = origin, op_id, result, fingerprints */
 	_WIRE_M_MAX,
 };
 

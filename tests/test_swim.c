@@ -21,6 +21,11 @@ struct rec {
 	uint64_t inc;
 	bool mismatch;
 	uint64_t version;
+	uint64_t op_id;
+	unsigned op;
+	uint8_t secret0;
+	int result;
+	size_t nfp;
 };
 
 struct net {
@@ -123,7 +128,9 @@ collect(size_t i)
 				.type = ev.type, .who = who(ev.id),
 				.inc = ev.incarnation,
 				.mismatch = ev.rules_mismatch,
-				.version = ev.version};
+				.version = ev.version, .op_id = ev.op_id,
+				.op = ev.op, .secret0 = ev.secret[0],
+				.result = ev.result, .nfp = ev.nfp};
 }
 
 /* Delivers everything until every core is quiet. */
@@ -772,6 +779,57 @@ test_meta_update(void)
 }
 
 static void
+test_keyring_ops(void)
+{
+	uint8_t key[WIRE_KEY_SIZE], fp[2][WIRE_FP_SIZE];
+	uint64_t op;
+	size_t i, j;
+
+	setup(4, NULL);
+	mesh();
+	memset(key, 0x5a, sizeof(key));
+	memset(fp, 1, sizeof(fp));
+	op = swim_keyring_send(T.s[0], T.now, WIRE_KEYRING_INSTALL, key);
+	ASSERT_TRUE(op != 0);
+	run_until(T.now + 2000);
+	/* every other instance hears it once, with the key */
+	ASSERT_INT_EQ(count_ev(0, SWIM_EV_KEYRING, 0), 0);
+	for (i = 1; i < T.n; i++) {
+		ASSERT_INT_EQ(count_ev(i, SWIM_EV_KEYRING, 0), 1);
+		for (j = 0; j < T.nev[i]; j++)
+			if (T.ev[i][j].type == SWIM_EV_KEYRING) {
+				ASSERT_TRUE(T.ev[i][j].op_id == op);
+				ASSERT_INT_EQ(T.ev[i][j].op,
+					      WIRE_KEYRING_INSTALL);
+				ASSERT_INT_EQ(T.ev[i][j].secret0, 0x5a);
+			}
+		ASSERT_INT_EQ(swim_keyring_ack(T.s[i], T.id[0], op,
+					       i == 3 ? -EEXIST : 0,
+					       (const uint8_t(*)[WIRE_FP_SIZE])fp,
+					       2), 0);
+	}
+	run_until(T.now + 500);
+	/* the origin gets one answer from each, with its result */
+	for (i = 1; i < T.n; i++)
+		ASSERT_INT_EQ(count_ev(0, SWIM_EV_KEYRING_ACK, (int)i), 1);
+	for (j = 0; j < T.nev[0]; j++)
+		if (T.ev[0][j].type == SWIM_EV_KEYRING_ACK) {
+			ASSERT_INT_EQ(T.ev[0][j].nfp, 2);
+			ASSERT_INT_EQ(T.ev[0][j].result,
+				      T.ev[0][j].who == 3 ? -EEXIST : 0);
+		}
+	/* two operations in a row both get through */
+	swim_keyring_send(T.s[0], T.now, WIRE_KEYRING_USE, key);
+	swim_keyring_send(T.s[0], T.now, WIRE_KEYRING_REMOVE, key);
+	run_until(T.now + 2000);
+	for (i = 1; i < T.n; i++)
+		ASSERT_INT_EQ(count_ev(i, SWIM_EV_KEYRING, 0), 3);
+	ASSERT_INT_EQ(swim_keyring_ack(T.s[1], T.id[1], op, 0, NULL, 0),
+		      -ENOENT);
+	teardown();
+}
+
+static void
 test_bad_config(void)
 {
 	struct swim_config c;
@@ -806,6 +864,7 @@ main(int argc, char **argv)
 		{"boot generation", test_generation},
 		{"status and rules digest", test_status_and_rules},
 		{"metadata update", test_meta_update},
+		{"keyring operations", test_keyring_ops},
 		{"bad configuration", test_bad_config},
 	};
 

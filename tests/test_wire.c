@@ -217,6 +217,21 @@ test_limits(void)
 		ww_u8(&w, 'a');
 	ww_u16(&w, 0);
 	ASSERT_INT_EQ(wire_packet_decode(buf, w.len, &p), -EBADMSG);
+	/* a NUL inside a name: names and keys are C strings above */
+	{
+		struct wire_msg a = {.type = WIRE_M_ALIVE, .name = "ab",
+				     .name_len = 2};
+		size_t at;
+
+		ww_init(&w, buf, sizeof(buf));
+		wire_status_put(&w, &st);
+		ASSERT_INT_EQ(wire_msg_put(&w, &a), 0);
+		ASSERT_INT_EQ(wire_packet_decode(buf, w.len, &p), 0);
+		at = w.len - 2 - 1; /* the 'b' before the meta length */
+		ASSERT_INT_EQ(buf[at], 'b');
+		buf[at] = '\0';
+		ASSERT_INT_EQ(wire_packet_decode(buf, w.len, &p), -EBADMSG);
+	}
 	/* an address family we do not know */
 	ww_init(&w, buf, sizeof(buf));
 	wire_status_put(&w, &st);
@@ -597,6 +612,27 @@ test_rotation(void)
 	ASSERT_INT_EQ(ka.n, 1);
 	seal_free(a);
 	seal_free(b);
+	/* the same steps as they arrive from the cluster */
+	{
+		uint8_t fp[KEYRING_MAX][KEYRING_FP_SIZE], want[KEYRING_FP_SIZE];
+		size_t nfp = 0;
+
+		ASSERT_INT_EQ(keyring_apply(&ka, WIRE_KEYRING_INSTALL, k1, fp,
+					    &nfp), 0);
+		ASSERT_INT_EQ(nfp, 2);
+		ASSERT_INT_EQ(keyring_apply(&ka, WIRE_KEYRING_INSTALL, k1, fp,
+					    &nfp), -EEXIST);
+		ASSERT_INT_EQ(keyring_apply(&ka, WIRE_KEYRING_USE, k1, fp,
+					    &nfp), 0);
+		keyring_fingerprint(k1, want);
+		ASSERT_TRUE(memcmp(fp[0], want, sizeof(want)) == 0);
+		ASSERT_INT_EQ(keyring_apply(&ka, WIRE_KEYRING_REMOVE, k1, fp,
+					    &nfp), -EBUSY);
+		ASSERT_INT_EQ(keyring_apply(&ka, WIRE_KEYRING_LIST, k1, fp,
+					    &nfp), 0);
+		ASSERT_INT_EQ(nfp, 2);
+		ASSERT_INT_EQ(keyring_apply(&ka, 99, k1, fp, &nfp), -EINVAL);
+	}
 }
 
 static void

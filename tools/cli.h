@@ -79,6 +79,7 @@ int cli_version(int argc, char **argv);
 int cli_completion(int argc, char **argv);
 /* tools/cli_stats.c */
 int cli_stats(int argc, char **argv);
+int cli_events(int argc, char **argv); /* tools/cli_events.c */
 
 /* ------------------------------------------------------------ tools/cli_conn.c
  * The connection to the daemon, opened on first use. */

@@ -41,6 +41,8 @@ const struct cli_command cli_commands[] = {
 	 "start, stop or restart applications", cli_app, "app-action"},
 	{"stats", "[-w] [INSTANCE|NAMESPEC]",
 	 "node, process and application statistics", cli_stats, "namespec"},
+	{"events", "[--type KIND[,KIND...]] [--json]",
+	 "follow the event stream", cli_events, NULL},
 	{"state", "", "show the cluster state and the master", cli_state,
 	 NULL},
 	{"reload", "", "re-read the configuration, apply the difference",

@@ -175,6 +175,17 @@ check "bash completion parses" "bash -n '$T/comp.bash'"
 sc __complete names >"$T/names"
 check "__complete names lists namespecs" "grep -qx 't:ok' '$T/names' && grep -qx 't:\\*' '$T/names'"
 
+# ---------------------------------------------------------------- reload: 1
+cp "$T/conf.yaml" "$T/conf.good"
+echo "no_such_key: 1" >>"$T/conf.yaml"
+expect 1 "reload of a configuration with errors" sc reload
+check "its diagnostics, compiler style" "grep -q 'conf.yaml:[0-9]*:[0-9]*: error: ' '$T/err'"
+expect 1 "reload --json of a configuration with errors" sc --json reload
+check "reload --json gives the diagnostics" "python3 -c \"import json; d=json.load(open('$T/out')); exit(0 if d['error']['code']=='CONF_ERROR' and d['diagnostics'] else 1)\""
+cp "$T/conf.good" "$T/conf.yaml"
+expect 0 "reload of the good configuration" sc reload
+check "nothing changed" "grep -qx 'unchanged: 4' '$T/out'"
+
 # ---------------------------------------------------------------- shutdown
 expect 0 "shutdown" sc shutdown
 deadline=$(( $(date +%s) + 30 ))

@@ -1,0 +1,79 @@
+/*
+ * transport: the thin libev shell that binds one net/swim core to the
+ * network: one UDP socket and one TCP listener on the same address
+ * (instance.listen), every datagram and frame sealed and opened through
+ * net/seal.h, drops counted by reason, one ev_timer for the core's next
+ * deadline.
+ *
+ * Push-pull: the core asks for one (a WIRE_T_SYNC output); the transport
+ * connects, sends the sealed frame, reads the sealed WIRE_T_SYNC_REPLY,
+ * hands it to swim_sync_merge() and closes.  Incoming connections get the
+ * mirror image.  At most TRANSPORT_CONNS_MAX connections at once (more are
+ * refused), each bounded by TRANSPORT_CONN_TIMEOUT_MS.
+ *
+ * Use: transport_new(), then swim_join() on transport_swim() and
+ * transport_kick(); the core's events arrive through conf.on_event as they
+ * happen.  After any direct call into the core (swim_kv_set,
+ * swim_set_status, swim_leave...), call transport_kick() so that what it
+ * wants sent is sent and its timer re-armed.
+ *
+ * Ownership: struct transport is opaque and owns its sockets, watchers,
+ * seal and core; transport_free() stops every watcher, closes every
+ * socket, accepts NULL and returns NULL.  The loop must outlive it.
+ * Not thread-safe: everything runs on the loop's thread.
+ */
+#ifndef NET_TRANSPORT_H
+#define NET_TRANSPORT_H
+
+#include <stdint.h>
+
+#include "net/keyring.h"
+#include "net/seal.h"
+#include "net/swim.h"
+
+#define TRANSPORT_CONNS_MAX 128
+#define TRANSPORT_CONN_TIMEOUT_MS 10000
+
+struct ev_loop;
+
+struct transport_conf {
+	struct ev_loop *loop;
+	const char *cluster;        /* sealed into every packet */
+	const struct keyring *keys; /* at least one key */
+	struct swim_config swim;
+	struct swim_self self;      /* self.addr: the advertised address */
+	struct wire_addr listen;    /* bound for UDP and TCP */
+	uint64_t seed;              /* the core's randomness */
+	/* Called for every core event, on the loop's thread. */
+	void (*on_event)(void *ctx, const struct swim_event *ev);
+	void *ctx;
+};
+
+struct transport_counters {
+	uint64_t dgrams_in;
+	uint64_t dgrams_out;
+	uint64_t send_errors;
+	uint64_t syncs_in;
+	uint64_t syncs_out;
+	uint64_t sync_failures;
+	uint64_t conns_refused; /* over TRANSPORT_CONNS_MAX */
+};
+
+struct transport;
+
+/* 0, or -errno (socket, bind: -EADDRINUSE...; -EINVAL: bad conf). */
+int transport_new(const struct transport_conf *conf, struct transport **ret);
+struct transport *transport_free(struct transport *t);
+
+struct swim *transport_swim(struct transport *t);
+/* Sends what the core wants sent, delivers its events, re-arms its
+ * timer. */
+void transport_kick(struct transport *t);
+/* A keyring change (keyring install/use/remove): takes effect for the
+ * next packet. */
+void transport_set_keyring(struct transport *t, const struct keyring *kr);
+
+const struct seal_counters *transport_seal_counters(const struct transport *t);
+const struct transport_counters *transport_counters(const struct transport *t);
+
+#endif
