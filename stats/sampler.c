@@ -1778,6 +1778,34 @@ stats_sampler_config(const struct stats_sampler *s)
 }
 
 int
+stats_sampler_reconfigure(struct stats_sampler *s,
+			  const struct stats_config *conf)
+{
+	const struct stats_config *old = &s->conf;
+	size_t i;
+	int r;
+
+	if ((r = check_config(conf)) < 0)
+		return r;
+	if (conf->nperiods != old->nperiods || conf->history != old->history ||
+	    conf->irix_mode != old->irix_mode ||
+	    memcmp(conf->periods_ms, old->periods_ms,
+		   conf->nperiods * sizeof(conf->periods_ms[0])) != 0) {
+		/* every series is rebuilt by the next sample with the new
+		 * depth and periods */
+		procs_free(s);
+		s->conf = *conf;
+		node_reset(s);
+		for (i = 0; i < STATS_PERIODS_MAX; i++)
+			s->started[i] = false;
+		return 0;
+	}
+	stats_sampler_set_enabled(s, conf->enabled);
+	s->conf.collecting_period_ms = conf->collecting_period_ms;
+	return 0;
+}
+
+int
 stats_sampler_node(const struct stats_sampler *s, int period,
 		   struct stats_node_summary *ret)
 {

@@ -101,6 +101,11 @@ void stats_sampler_set_enabled(struct stats_sampler *s, unsigned enabled);
 unsigned stats_sampler_enabled(const struct stats_sampler *s);
 int stats_sampler_set_period(struct stats_sampler *s, int64_t ms);
 const struct stats_config *stats_sampler_config(const struct stats_sampler *s);
+/* A new config in place (a reload): switches and collecting period as
+ * above; other periods, another history depth or irix_mode restart every
+ * history.  -EINVAL/-ERANGE as stats_sampler_open(), nothing changed. */
+int stats_sampler_reconfigure(struct stats_sampler *s,
+			      const struct stats_config *conf);
 
 /* Which values an encoder or summary reports. */
 enum {
