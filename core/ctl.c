@@ -1088,6 +1088,12 @@ ctl_new(struct daemon *d)
 	return c;
 }
 
+void
+ctl_reloaded(struct ctl *c)
+{
+	ctl_stats_apply(c->stats, rules_stats(daemon_rules(c->d)));
+}
+
 struct ctl *
 ctl_free(struct ctl *c)
 {

@@ -52,7 +52,6 @@ ctl_stats_open(const struct rl_stats_conf *rc, struct stats_sampler **ret)
 struct ctl_stats {
 	struct ev_loop *loop;
 	const struct daemon *d;
-	const struct rules *rules; /* whose stats: section is applied */
 	struct stats_sampler *s;
 	char *instance;
 	ev_timer timer;
@@ -68,11 +67,6 @@ on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	struct proc *p;
 	int r;
 
-	/* a reload (SIGHUP or POST /v1/reload) swapped the rules */
-	if (cs->d != NULL && daemon_rules(cs->d) != cs->rules) {
-		cs->rules = daemon_rules(cs->d);
-		ctl_stats_apply(cs, rules_stats(cs->rules));
-	}
 	for (p = cs->d ? daemon_first_proc(cs->d) : NULL; p != NULL;
 	     p = daemon_next_proc(p)) {
 		if (n == cs->cap) {
@@ -109,7 +103,6 @@ ctl_stats_new(struct ev_loop *loop, const struct daemon *d,
 	cs->loop = loop;
 	cs->d = d;
 	cs->instance = xstrdup(instance ? instance : "");
-	cs->rules = d ? daemon_rules(d) : NULL;
 	ev_timer_init(&cs->timer, on_tick, 1, 1);
 	if (ctl_stats_open(conf, &cs->s) == 0)
 		arm(cs);

@@ -18,8 +18,8 @@
  *
  * The daemon's part is a few lines in ctl.c: ctl_stats_new() once the
  * loop, the processes and the rules exist, ctl_stats_handle() first in the
- * HTTP handler, ctl_stats_free() at exit.  A reload is noticed at the
- * next tick (the daemon's rules object changed) and applied in place.  The sampler then runs on its own ev_timer, every collecting
+ * HTTP handler, ctl_stats_apply() after a reload (ctl_reloaded()),
+ * ctl_stats_free() at exit.  The sampler then runs on its own ev_timer, every collecting
  * period, over the processes of the table.
  *
  * Ownership: the caller owns the struct ctl_stats, and the loop and

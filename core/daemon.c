@@ -143,6 +143,12 @@ daemon_view(const struct daemon *d)
 	return d->view;
 }
 
+struct proc_ctx *
+daemon_proc_ctx(struct daemon *d)
+{
+	return &d->pctx;
+}
+
 struct proc *
 daemon_first_proc(const struct daemon *d)
 {
@@ -937,6 +943,8 @@ daemon_reload(struct daemon *d, struct rl_diags *diags,
 	if (ret != NULL)
 		ret->unchanged = unchanged;
 	log_notice("reloaded '%s': %u unchanged", d->config, unchanged);
+	if (d->ctl != NULL)
+		ctl_reloaded(d->ctl);
 	retire_unused_rules(d);
 	/* processes stopped already are handled at once */
 	ev_feed_event(d->loop, &d->deferred, EV_TIMER);
