@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/daemon.h"
 #include "core/log.h"
 #include "core/proc.h"
 #include "core/util.h"
@@ -17,8 +18,8 @@
 #include "rules/rules.h"
 #include "stats/stats.h"
 
-int
-ctl_stats_open(const struct rl_stats_conf *rc, struct stats_sampler **ret)
+static struct stats_config
+config_of(const struct rl_stats_conf *rc)
 {
 	struct stats_config c = {
 		.enabled = (rc->enabled & RL_STATS_HOST ? STATS_HOST : 0) |
@@ -29,10 +30,18 @@ ctl_stats_open(const struct rl_stats_conf *rc, struct stats_sampler **ret)
 		.irix_mode = rc->irix_mode,
 	};
 	size_t i;
-	int r;
 
 	for (i = 0; i < c.nperiods; i++)
 		c.periods_ms[i] = rc->periods_ms[i];
+	return c;
+}
+
+int
+ctl_stats_open(const struct rl_stats_conf *rc, struct stats_sampler **ret)
+{
+	struct stats_config c = config_of(rc);
+	int r;
+
 	r = stats_sampler_open(&c, "/proc", "/sys", 0, ret);
 	if (r < 0)
 		log_warnx("statistics: cannot open the sampler: %s, "
@@ -42,10 +51,9 @@ ctl_stats_open(const struct rl_stats_conf *rc, struct stats_sampler **ret)
 
 struct ctl_stats {
 	struct ev_loop *loop;
-	struct proc_ctx *procs;
+	const struct daemon *d;
 	struct stats_sampler *s;
 	char *instance;
-	struct rl_stats_conf conf;
 	ev_timer timer;
 	struct stats_target *targets;
 	size_t cap;
@@ -59,8 +67,8 @@ on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	struct proc *p;
 	int r;
 
-	for (p = cs->procs ? proc_ctx_first(cs->procs) : NULL; p != NULL;
-	     p = proc_next(p)) {
+	for (p = cs->d ? daemon_first_proc(cs->d) : NULL; p != NULL;
+	     p = daemon_next_proc(p)) {
 		if (n == cs->cap) {
 			cs->cap = cs->cap ? 2 * cs->cap : 64;
 			cs->targets = xreallocarray(cs->targets, cs->cap,
@@ -87,15 +95,14 @@ arm(struct ctl_stats *cs)
 }
 
 struct ctl_stats *
-ctl_stats_new(struct ev_loop *loop, struct proc_ctx *procs,
+ctl_stats_new(struct ev_loop *loop, const struct daemon *d,
 	      const struct rl_stats_conf *conf, const char *instance)
 {
 	struct ctl_stats *cs = xcalloc(1, sizeof(*cs));
 
 	cs->loop = loop;
-	cs->procs = procs;
+	cs->d = d;
 	cs->instance = xstrdup(instance ? instance : "");
-	cs->conf = *conf;
 	ev_timer_init(&cs->timer, on_tick, 1, 1);
 	if (ctl_stats_open(conf, &cs->s) == 0)
 		arm(cs);
@@ -118,30 +125,24 @@ ctl_stats_free(struct ctl_stats *cs)
 void
 ctl_stats_apply(struct ctl_stats *cs, const struct rl_stats_conf *conf)
 {
-	const struct rl_stats_conf *old = &cs->conf;
-	bool same = cs->s != NULL && old->nperiods == conf->nperiods &&
-		    old->history == conf->history &&
-		    old->irix_mode == conf->irix_mode &&
-		    memcmp(old->periods_ms, conf->periods_ms,
-			   sizeof(old->periods_ms)) == 0;
+	struct stats_config c = config_of(conf);
+	int64_t before;
+	int r;
 
-	if (same) {
-		stats_sampler_set_enabled(
-			cs->s,
-			(conf->enabled & RL_STATS_HOST ? STATS_HOST : 0) |
-				(conf->enabled & RL_STATS_PROCESS ? STATS_PROCESS
-								   : 0));
-		if (stats_sampler_set_period(cs->s,
-					     conf->collecting_period_ms) == 0)
-			arm(cs);
-	} else {
-		ev_timer_stop(cs->loop, &cs->timer);
-		cs->s = stats_sampler_free(cs->s);
+	if (cs->s == NULL) {
 		if (ctl_stats_open(conf, &cs->s) == 0)
 			arm(cs);
-		log_info("statistics: new windows, histories restarted");
+		return;
 	}
-	cs->conf = *conf;
+	before = stats_sampler_config(cs->s)->collecting_period_ms;
+	/* in place, so that the pointers others hold stay good */
+	if ((r = stats_sampler_reconfigure(cs->s, &c)) < 0) {
+		log_warnx("statistics: new stats: section refused (%s), "
+			  "keeping the old one", strerror(-r));
+		return;
+	}
+	if (stats_sampler_config(cs->s)->collecting_period_ms != before)
+		arm(cs);
 }
 
 struct stats_sampler *

@@ -274,7 +274,12 @@ stats_json_applications(const struct stats_sampler *s, int period,
 		const struct app *a = s->apps[i];
 		cJSON *o, *win;
 
-		if (!matches(filter, a->name, strlen(a->name)))
+		/* a namespec filter selects its application */
+		if (filter != NULL && strchr(filter, ':') != NULL &&
+		    strcmp(filter, "all") != 0
+			    ? strncmp(filter, a->name, strlen(a->name)) != 0 ||
+				      filter[strlen(a->name)] != ':'
+			    : !matches(filter, a->name, strlen(a->name)))
 			continue;
 		o = cJSON_CreateObject();
 		win = new_window(s, period);

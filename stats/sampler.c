@@ -3,10 +3,13 @@
  * into its period histories.  See stats.h for the contract and
  * reference/stats.md for the formulas and their sources.
  *
- * Costs drive the shape: a supervised process costs one pread of a held
- * /proc/PID/stat fd (CPU ticks, RSS, threads, state in one read), one
- * pread of its held children file and one of its held io file per cycle;
- * nothing ever scans /proc.  The fd maps needed to attribute TCP sockets
+ * Costs drive the shape (tests/bench/bench_stats.sh).  Each cycle, a
+ * supervised process and each descendant cost one pread of a held
+ * children file (which also proves the pid is still that process: held
+ * /proc fds fail with ESRCH once it is gone) and one clock_gettime of
+ * its CPU clock (ns, all threads); the dearer /proc/PID/stat (RSS,
+ * threads) and io are read every fifth cycle, processes taking turns.
+ * Nothing ever scans /proc.  The fd maps needed to attribute TCP sockets
  * are walked only when a socket the kernel reports belongs to the uid of
  * a supervised process and is not known yet, and at most every
  * FD_SCAN_INTERVAL_NS.  TCP bytes are credited as per-socket deltas, so
@@ -1772,6 +1775,34 @@ const struct stats_config *
 stats_sampler_config(const struct stats_sampler *s)
 {
 	return &s->conf;
+}
+
+int
+stats_sampler_reconfigure(struct stats_sampler *s,
+			  const struct stats_config *conf)
+{
+	const struct stats_config *old = &s->conf;
+	size_t i;
+	int r;
+
+	if ((r = check_config(conf)) < 0)
+		return r;
+	if (conf->nperiods != old->nperiods || conf->history != old->history ||
+	    conf->irix_mode != old->irix_mode ||
+	    memcmp(conf->periods_ms, old->periods_ms,
+		   conf->nperiods * sizeof(conf->periods_ms[0])) != 0) {
+		/* every series is rebuilt by the next sample with the new
+		 * depth and periods */
+		procs_free(s);
+		s->conf = *conf;
+		node_reset(s);
+		for (i = 0; i < STATS_PERIODS_MAX; i++)
+			s->started[i] = false;
+		return 0;
+	}
+	stats_sampler_set_enabled(s, conf->enabled);
+	s->conf.collecting_period_ms = conf->collecting_period_ms;
+	return 0;
 }
 
 int

@@ -16,6 +16,10 @@
  * otherwise returns at once.  Processes are tracked through held /proc
  * fds, which refuse to read a reused pid (ESRCH), and their descendants
  * through /proc/PID/task/TID/children; vanished processes are normal.
+ * CPU is sampled every time (from the CPU clocks, in ns, when PROC_ROOT
+ * is the real /proc; from stat ticks otherwise); RSS, threads and disk
+ * I/O every fifth sample, so a memory figure may be up to four
+ * collecting periods old.
  *
  * Units: CPU of a process in percent of one core ("IRIX"), divided by the
  * node's core capacity in Solaris mode (irix_mode false) when reported;
@@ -97,6 +101,11 @@ void stats_sampler_set_enabled(struct stats_sampler *s, unsigned enabled);
 unsigned stats_sampler_enabled(const struct stats_sampler *s);
 int stats_sampler_set_period(struct stats_sampler *s, int64_t ms);
 const struct stats_config *stats_sampler_config(const struct stats_sampler *s);
+/* A new config in place (a reload): switches and collecting period as
+ * above; other periods, another history depth or irix_mode restart every
+ * history.  -EINVAL/-ERANGE as stats_sampler_open(), nothing changed. */
+int stats_sampler_reconfigure(struct stats_sampler *s,
+			      const struct stats_config *conf);
 
 /* Which values an encoder or summary reports. */
 enum {

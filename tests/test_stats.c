@@ -474,6 +474,13 @@ test_sampler_fixture(void)
 	ASSERT_DOUBLE_EQ(get(cJSON_GetArrayItem(arr, 0), "cpu_percent")
 				 ->valuedouble, 90, 1e-9);
 	cJSON_Delete(arr);
+	/* a namespec selects its application, another one does not */
+	arr = stats_json_applications(s, 0, "web:front");
+	ASSERT_INT_EQ(cJSON_GetArraySize(arr), 1);
+	cJSON_Delete(arr);
+	arr = stats_json_applications(s, 0, "we:front");
+	ASSERT_INT_EQ(cJSON_GetArraySize(arr), 0);
+	cJSON_Delete(arr);
 
 	/* a period with no change: rate of change 0 % and a flat slope */
 	ASSERT_INT_EQ(stats_sampler_sample(s, t0 + 2 * NSEC_PER_SEC, t, 1), 1);

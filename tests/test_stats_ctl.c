@@ -292,7 +292,13 @@ test_timer_and_reload(void)
 	ASSERT_INT_EQ(stats_sampler_config(first)->collecting_period_ms, 200);
 	conf.history = 20;
 	ctl_stats_apply(cs, &conf);
-	ASSERT_INT_EQ(stats_sampler_config(ctl_stats_sampler(cs))->history, 20);
+	ASSERT_TRUE(ctl_stats_sampler(cs) == first); /* in place */
+	ASSERT_INT_EQ(stats_sampler_config(first)->history, 20);
+	ASSERT_INT_EQ(stats_sampler_node(first, 0, &n), 0);
+	ASSERT_FALSE(n.valid); /* histories restarted */
+	conf.history = 5;
+	ctl_stats_apply(cs, &conf); /* refused, logged */
+	ASSERT_INT_EQ(stats_sampler_config(first)->history, 20);
 	ctl_stats_free(cs);
 	ev_loop_destroy(loop);
 }
