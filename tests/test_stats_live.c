@@ -159,8 +159,9 @@ test_busy_descendant(void)
 	t1 = util_now_ns();
 	c1 = cpu_ticks_ns(grandchild) + cpu_ticks_ns(c.pid);
 	ASSERT_INT_EQ(stats_sampler_sample(s, t1, &t, 1), 1);
-	ASSERT_INT_EQ(stats_sampler_process(s, "load:tree", STATS_LAST_SAMPLE,
-					    &ps), 0);
+	ASSERT_INT_EQ(
+		stats_sampler_process(s, "load:tree", STATS_LAST_SAMPLE, &ps),
+		0);
 	ref = 100.0 * (double)(c1 - c0) / (double)(t1 - t0);
 	printf("\n  busy grandchild: ours %.2f %%, stat ticks %.2f %%\n",
 	       ps.cpu_percent, ref);
@@ -175,8 +176,9 @@ test_busy_descendant(void)
 	/* the supervised process vanishes: normal, not an error */
 	reap(&c);
 	ASSERT_INT_EQ(stats_sampler_sample(s, t1 + NSEC_PER_SEC, &t, 1), 1);
-	ASSERT_INT_EQ(stats_sampler_process(s, "load:tree", STATS_LAST_SAMPLE,
-					    &ps), 0);
+	ASSERT_INT_EQ(
+		stats_sampler_process(s, "load:tree", STATS_LAST_SAMPLE, &ps),
+		0);
 	ASSERT_FALSE(ps.valid);
 	ASSERT_INT_EQ(ps.processes, 0);
 	stats_sampler_free(s);
@@ -192,8 +194,9 @@ test_rss(void)
 
 	ASSERT_INT_EQ(expect(&c), 'R');
 	ASSERT_INT_EQ(stats_sampler_sample(s, util_now_ns(), &t, 1), 1);
-	ASSERT_INT_EQ(stats_sampler_process(s, "load:alloc", STATS_LAST_SAMPLE,
-					    &ps), 0);
+	ASSERT_INT_EQ(
+		stats_sampler_process(s, "load:alloc", STATS_LAST_SAMPLE, &ps),
+		0);
 	printf("\n  alloc 200 MiB: rss %llu bytes, %.2f %% of memory\n",
 	       (unsigned long long)ps.rss_bytes, ps.mem_percent);
 	ASSERT_TRUE(ps.rss_bytes >= 200ull << 20);
@@ -252,9 +255,11 @@ tcp_case(int port, const char *close)
 		j = cJSON_Parse(out);
 		p = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "processes"), 0);
 		ASSERT_NOT_NULL(p);
-		rx += cJSON_GetObjectItem(p, "tcp_rx_bytes_per_s")->valuedouble *
+		rx += cJSON_GetObjectItem(p, "tcp_rx_bytes_per_s")
+			      ->valuedouble *
 		      dt;
-		tx += cJSON_GetObjectItem(p, "tcp_tx_bytes_per_s")->valuedouble *
+		tx += cJSON_GetObjectItem(p, "tcp_tx_bytes_per_s")
+			      ->valuedouble *
 		      dt;
 		cJSON_Delete(j);
 		free(out);
@@ -303,9 +308,9 @@ test_node_live(void)
 	ASSERT_NOT_NULL(inst);
 	/* lo is always up */
 	ASSERT_TRUE(cJSON_GetArraySize(cJSON_GetObjectItem(inst, "net")) >= 1);
-	ASSERT_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(inst,
-							    "cpu_per_core")),
-		      sysconf(_SC_NPROCESSORS_ONLN));
+	ASSERT_INT_EQ(
+		cJSON_GetArraySize(cJSON_GetObjectItem(inst, "cpu_per_core")),
+		sysconf(_SC_NPROCESSORS_ONLN));
 	cJSON_Delete(j);
 	free(out);
 	stats_sampler_free(s);
