@@ -99,13 +99,31 @@ add_psi(cJSON *obj, const char *key, bool has, const struct procfs_psi *p)
 	}
 }
 
+/* {NAME_KEY: NAME, K1: S1's value, K2: S2's value, "window"} into ARR:
+ * one interface or one disk. */
+static void
+add_pair(const struct stats_sampler *s, cJSON *arr, int period,
+	 const char *name_key, const char *name, const char *k1,
+	 const struct series *s1, const char *k2, const struct series *s2)
+{
+	cJSON *e = cJSON_CreateObject();
+	cJSON *ew = period >= 0 ? new_window(s, period) : NULL;
+
+	cJSON_AddStringToObject(e, name_key, name);
+	put(e, ew, k1, s1, period, 1, true);
+	put(e, ew, k2, s2, period, 1, true);
+	if (ew != NULL)
+		cJSON_AddItemToObject(e, "window", ew);
+	cJSON_AddItemToArray(arr, e);
+}
+
 cJSON *
 stats_json_instance(const struct stats_sampler *s, const char *instance,
 		    int period)
 {
 	const struct node *n = &s->node;
 	bool on = (s->conf.enabled & STATS_HOST) != 0;
-	cJSON *o, *win, *a, *wa, *e, *ew;
+	cJSON *o, *win, *a, *wa, *e;
 	size_t i;
 
 	if (period >= (int)s->conf.nperiods)
@@ -153,31 +171,15 @@ stats_json_instance(const struct stats_sampler *s, const char *instance,
 		cJSON_AddNullToObject(o, "load_average");
 	}
 	a = cJSON_AddArrayToObject(o, "net");
-	for (i = 0; on && i < n->nifaces; i++) {
-		e = cJSON_CreateObject();
-		ew = period >= 0 ? new_window(s, period) : NULL;
-		cJSON_AddStringToObject(e, "interface", n->ifaces[i].name);
-		put(e, ew, "rx_bytes_per_s", &n->ifaces[i].srx, period, 1,
-		    true);
-		put(e, ew, "tx_bytes_per_s", &n->ifaces[i].stx, period, 1,
-		    true);
-		if (ew != NULL)
-			cJSON_AddItemToObject(e, "window", ew);
-		cJSON_AddItemToArray(a, e);
-	}
+	for (i = 0; on && i < n->nifaces; i++)
+		add_pair(s, a, period, "interface", n->ifaces[i].name,
+			 "rx_bytes_per_s", &n->ifaces[i].srx, "tx_bytes_per_s",
+			 &n->ifaces[i].stx);
 	a = cJSON_AddArrayToObject(o, "disk");
-	for (i = 0; on && i < n->ndisks; i++) {
-		e = cJSON_CreateObject();
-		ew = period >= 0 ? new_window(s, period) : NULL;
-		cJSON_AddStringToObject(e, "device", n->disks[i].name);
-		put(e, ew, "read_bytes_per_s", &n->disks[i].srd, period, 1,
-		    true);
-		put(e, ew, "write_bytes_per_s", &n->disks[i].swr, period, 1,
-		    true);
-		if (ew != NULL)
-			cJSON_AddItemToObject(e, "window", ew);
-		cJSON_AddItemToArray(a, e);
-	}
+	for (i = 0; on && i < n->ndisks; i++)
+		add_pair(s, a, period, "device", n->disks[i].name,
+			 "read_bytes_per_s", &n->disks[i].srd,
+			 "write_bytes_per_s", &n->disks[i].swr);
 	e = cJSON_AddObjectToObject(o, "pressure");
 	add_psi(e, "cpu", on && n->has_psi[PSI_CPU], &n->psi[PSI_CPU]);
 	add_psi(e, "memory", on && n->has_psi[PSI_MEMORY], &n->psi[PSI_MEMORY]);
@@ -263,6 +265,18 @@ stats_json_processes(const struct stats_sampler *s, const char *instance,
 	return arr;
 }
 
+/* As matches(), except that a namespec selects its application. */
+static bool
+app_matches(const char *filter, const char *app)
+{
+	size_t n = strlen(app);
+
+	if (filter != NULL && strchr(filter, ':') != NULL &&
+	    strcmp(filter, "all") != 0)
+		return strncmp(filter, app, n) == 0 && filter[n] == ':';
+	return matches(filter, app, n);
+}
+
 cJSON *
 stats_json_applications(const struct stats_sampler *s, int period,
 			const char *filter)
@@ -278,12 +292,7 @@ stats_json_applications(const struct stats_sampler *s, int period,
 		const struct app *a = s->apps[i];
 		cJSON *o, *win;
 
-		/* a namespec filter selects its application */
-		if (filter != NULL && strchr(filter, ':') != NULL &&
-				    strcmp(filter, "all") != 0
-			    ? strncmp(filter, a->name, strlen(a->name)) != 0 ||
-				      filter[strlen(a->name)] != ':'
-			    : !matches(filter, a->name, strlen(a->name)))
+		if (!app_matches(filter, a->name))
 			continue;
 		o = cJSON_CreateObject();
 		win = new_window(s, period);
