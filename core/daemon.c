@@ -143,12 +143,6 @@ daemon_view(const struct daemon *d)
 	return d->view;
 }
 
-struct proc_ctx *
-daemon_proc_ctx(struct daemon *d)
-{
-	return &d->pctx;
-}
-
 struct proc *
 daemon_first_proc(const struct daemon *d)
 {
