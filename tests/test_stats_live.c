@@ -7,6 +7,7 @@
  * busy loop may get half of one.
  */
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -316,7 +317,61 @@ test_node_live(void)
 	stats_sampler_free(s);
 }
 
+static int
+count_fds(void)
+{
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (d != NULL && (e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+/* Processes that come, run a tree, die and leave: every held /proc fd
+ * is closed again, whatever the order. */
+static void
+test_no_fd_leak(void)
+{
+	struct stats_sampler *s = open_live(true);
+	struct stats_target t[8];
+	struct child c[8];
+	char names[8][32];
+	int64_t now = util_now_ns();
+	int base, i, round;
+
+	/* the node files stay open: count after they are */
+	ASSERT_INT_EQ(stats_sampler_sample(s, now, NULL, 0), 1);
+	base = count_fds();
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 8; i++) {
+			c[i] = spawn(i % 2 ? "tree" : "idle", NULL, NULL);
+			snprintf(names[i], sizeof(names[i]), "leak:p%d", i);
+			t[i] = (struct stats_target){names[i], c[i].pid};
+		}
+		for (i = 0; i < 8; i += 2)
+			ASSERT_INT_EQ(expect(&c[i + 1]), 'R');
+		ASSERT_INT_EQ(stats_sampler_sample(s, now += NSEC_PER_SEC, t, 8),
+			      1);
+		for (i = 0; i < 4; i++)
+			reap(&c[i]);
+		/* half are gone, still listed; then all are dropped */
+		ASSERT_INT_EQ(stats_sampler_sample(s, now += NSEC_PER_SEC, t, 8),
+			      1);
+		for (; i < 8; i++)
+			reap(&c[i]);
+		ASSERT_INT_EQ(stats_sampler_sample(s, now += NSEC_PER_SEC, t, 0),
+			      1);
+		ASSERT_INT_EQ(count_fds(), base);
+	}
+	stats_sampler_free(s);
+}
+
 static const struct test_case cases[] = {
+	{"no fd leak", test_no_fd_leak},
 	{"node sample", test_node_live},
 	{"busy descendant", test_busy_descendant},
 	{"rss of 200 MiB", test_rss},
