@@ -32,6 +32,17 @@ iapi n3 /v1/instances
 	fail "master is not n1: $BODY"
 [ "$(jq_get '[i["load"] for i in d["instances"]]')" = '[5, 5, 5, 5, 5]' ] ||
 	fail "loads: $BODY"
+CLI=$D/$BUILD/bin/supvisors-sched
+out=$("$CLI" -s "$T/n2/control.sock" instances) || fail "instances failed"
+[ "$(printf '%s\n' "$out" | grep -c ' RUNNING ')" = 5 ] ||
+	fail "instances: $out"
+printf '%s\n' "$out" | head -n 1 |
+	grep -q '^NAME  *ADDRESS  *STATE  *MASTER  *LOAD  *CPU  *MEM  *PROCS' ||
+	fail "instances header: $out"
+BODY=$("$CLI" -s "$T/n2/control.sock" instances --json) ||
+	fail "instances --json failed"
+[ "$(jq_get 'sorted(d.keys())')" = '["instances"]' ] ||
+	fail "instances --json: $BODY"
 
 # kill -9 of n5: every other instance sees it lost
 lost_everywhere() {
