@@ -1006,6 +1006,7 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 	char msg[192];
 	int r;
 
+	/* the observability routes first: they hold the CSRF guard */
 	if (ctl_obs_handle(c->obs, req, info) ||
 	    ctl_stats_handle(req, info, c->stats))
 		return;
@@ -1091,7 +1092,9 @@ ctl_new(struct daemon *d)
 void
 ctl_reloaded(struct ctl *c)
 {
+	ctl_obs_set_sampler(c->obs, NULL);
 	ctl_stats_apply(c->stats, rules_stats(daemon_rules(c->d)));
+	ctl_obs_set_sampler(c->obs, ctl_stats_sampler(c->stats));
 }
 
 struct ctl *

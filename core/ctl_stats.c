@@ -45,7 +45,8 @@ ctl_stats_open(const struct rl_stats_conf *rc, struct stats_sampler **ret)
 	r = stats_sampler_open(&c, "/proc", "/sys", 0, ret);
 	if (r < 0)
 		log_warnx("statistics: cannot open the sampler: %s, "
-			  "running without statistics", strerror(-r));
+			  "running without statistics",
+			  strerror(-r));
 	return r;
 }
 
@@ -75,8 +76,8 @@ on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 						    sizeof(*cs->targets));
 		}
 		/* pid 0 (not running) forgets the process's series */
-		cs->targets[n++] = (struct stats_target){proc_namespec(p),
-							 proc_pid(p)};
+		cs->targets[n++] =
+			(struct stats_target){proc_namespec(p), proc_pid(p)};
 	}
 	r = stats_sampler_sample(cs->s, util_now_ns(), cs->targets, n);
 	if (r < 0)
@@ -86,8 +87,9 @@ on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 arm(struct ctl_stats *cs)
 {
-	double period = (double)stats_sampler_config(cs->s)->collecting_period_ms /
-			1000.0;
+	double period =
+		(double)stats_sampler_config(cs->s)->collecting_period_ms /
+		1000.0;
 
 	ev_timer_stop(cs->loop, &cs->timer);
 	ev_timer_set(&cs->timer, period, period);
@@ -138,7 +140,8 @@ ctl_stats_apply(struct ctl_stats *cs, const struct rl_stats_conf *conf)
 	/* in place, so that the pointers others hold stay good */
 	if ((r = stats_sampler_reconfigure(cs->s, &c)) < 0) {
 		log_warnx("statistics: new stats: section refused (%s), "
-			  "keeping the old one", strerror(-r));
+			  "keeping the old one",
+			  strerror(-r));
 		return;
 	}
 	if (stats_sampler_config(cs->s)->collecting_period_ms != before)
@@ -152,15 +155,16 @@ ctl_stats_sampler(const struct ctl_stats *cs)
 }
 
 bool
-ctl_stats_handle(struct http_request *req,
-		 const struct http_request_info *info, struct ctl_stats *cs)
+ctl_stats_handle(struct http_request *req, const struct http_request_info *info,
+		 struct ctl_stats *cs)
 {
 	struct stats_sampler *s = cs->s;
 	int64_t before = s ? stats_sampler_config(s)->collecting_period_ms : 0;
 	bool handled = ctl_stats_serve(req, info, s, cs->instance);
 
 	/* POST /v1/stats/period changed the period: re-arm the timer */
-	if (s != NULL && stats_sampler_config(s)->collecting_period_ms != before)
+	if (s != NULL &&
+	    stats_sampler_config(s)->collecting_period_ms != before)
 		arm(cs);
 	return handled;
 }
@@ -177,8 +181,7 @@ reply_json(struct http_request *req, cJSON *json)
 
 /* ?period=N: 1..nperiods -> index, 0 -> STATS_LAST_SAMPLE; -1 = bad. */
 static int
-period_of(struct http_request *req, const struct stats_sampler *s,
-	  int *ret)
+period_of(struct http_request *req, const struct stats_sampler *s, int *ret)
 {
 	const char *q = http_request_query(req, "period");
 	int64_t v = 1;
@@ -204,8 +207,9 @@ status_json(const struct stats_sampler *s)
 				(double)c->collecting_period_ms / 1000.0);
 	a = cJSON_AddArrayToObject(o, "periods_s");
 	for (i = 0; i < c->nperiods; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateNumber(
-						(double)c->periods_ms[i] / 1000.0));
+		cJSON_AddItemToArray(
+			a,
+			cJSON_CreateNumber((double)c->periods_ms[i] / 1000.0));
 	cJSON_AddNumberToObject(o, "history", c->history);
 	cJSON_AddBoolToObject(o, "irix_mode", c->irix_mode);
 	return o;
@@ -269,8 +273,8 @@ post_period(struct http_request *req, const struct http_request_info *info,
 	    struct stats_sampler *s)
 {
 	cJSON *body = cJSON_ParseWithLength(info->body, info->body_len);
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-		body, "collecting_period_s");
+	const cJSON *v =
+		cJSON_GetObjectItemCaseSensitive(body, "collecting_period_s");
 	static const char *const keys[] = {"collecting_period_s"};
 	double ms = cJSON_IsNumber(v) ? v->valuedouble * 1000.0 : -1;
 
@@ -307,7 +311,8 @@ ctl_stats_serve(struct http_request *req, const struct http_request_info *info,
 				 "instance");
 		return true;
 	}
-	if (post && (strcmp(sub, "enable") == 0 || strcmp(sub, "period") == 0)) {
+	if (post &&
+	    (strcmp(sub, "enable") == 0 || strcmp(sub, "period") == 0)) {
 		if (!info->authorized) {
 			http_reply_error(req, 401, "UNAUTHORIZED",
 					 "a bearer token is required");
@@ -338,15 +343,15 @@ ctl_stats_serve(struct http_request *req, const struct http_request_info *info,
 	if (strcmp(sub, "") == 0 || strcmp(sub, "instances") == 0) {
 		cJSON *arr = cJSON_AddArrayToObject(json, "instances");
 
-		cJSON_AddItemToArray(arr, stats_json_instance(s, instance,
-							      period));
+		cJSON_AddItemToArray(arr,
+				     stats_json_instance(s, instance, period));
 	}
 	if (strcmp(sub, "") == 0 || strcmp(sub, "processes") == 0) {
 		const char *ns = http_request_query(req, "namespec");
 
-		cJSON_AddItemToObject(json, "processes",
-				      stats_json_processes(s, instance, period,
-							   ns));
+		cJSON_AddItemToObject(
+			json, "processes",
+			stats_json_processes(s, instance, period, ns));
 		cJSON_AddItemToObject(json, "applications",
 				      stats_json_applications(s, period, ns));
 	}

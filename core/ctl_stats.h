@@ -3,12 +3,12 @@
  * routes so that the two owners can work on their files separately:
  * opening the sampler from the rules' `stats:` section, and serving
  *
- *   GET  /v1/stats                {"instances":[..],"processes":[..],"applications":[..]}
- *   GET  /v1/stats/instances      {"instances":[{..}]}
- *   GET  /v1/stats/processes      {"processes":[..],"applications":[..]}
- *   GET  /v1/stats/status         {"host_stats","process_stats","collecting_period_s","periods_s":[..],"history","irix_mode"}
- *   POST /v1/stats/enable         {"host":bool,"process":bool}  (either may be left out)
- *   POST /v1/stats/period         {"collecting_period_s":N}
+ *   GET  /v1/stats {"instances":[..],"processes":[..],"applications":[..]} GET
+ * /v1/stats/instances      {"instances":[{..}]} GET  /v1/stats/processes
+ * {"processes":[..],"applications":[..]} GET  /v1/stats/status
+ * {"host_stats","process_stats","collecting_period_s","periods_s":[..],"history","irix_mode"}
+ *   POST /v1/stats/enable         {"host":bool,"process":bool}  (either may be
+ * left out) POST /v1/stats/period         {"collecting_period_s":N}
  *
  * GET queries: ?period=N (1 = the first configured period, the default;
  * 0 = the latest collecting-period sample) and, for processes,
@@ -19,8 +19,8 @@
  * The daemon's part is a few lines in ctl.c: ctl_stats_new() once the
  * loop, the processes and the rules exist, ctl_stats_handle() first in the
  * HTTP handler, ctl_stats_apply() after a reload (ctl_reloaded()),
- * ctl_stats_free() at exit.  The sampler then runs on its own ev_timer, every collecting
- * period, over the processes of the table.
+ * ctl_stats_free() at exit.  The sampler then runs on its own ev_timer, every
+ * collecting period, over the processes of the table.
  *
  * Ownership: the caller owns the struct ctl_stats, and the loop and
  * daemon it was given must outlive it; INSTANCE is copied.  The sampler

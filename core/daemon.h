@@ -34,7 +34,6 @@
 struct ev_loop;
 struct daemon;
 struct proc;
-struct proc_ctx;
 struct sched_view;
 struct strbuf;
 
@@ -67,8 +66,6 @@ const struct rules *daemon_rules(const struct daemon *d);
 enum daemon_phase daemon_phase(const struct daemon *d);
 int64_t daemon_uptime_ms(const struct daemon *d);
 struct sched_view *daemon_view(const struct daemon *d);
-/* The process table (statistics sample its pids). */
-struct proc_ctx *daemon_proc_ctx(struct daemon *d);
 /* The processes, in rules order (then processes being removed). */
 struct proc *daemon_first_proc(const struct daemon *d);
 struct proc *daemon_next_proc(const struct proc *p);

@@ -43,6 +43,8 @@ struct proc {
 };
 
 static int feed(struct proc *p, enum proc_event e, int status, int err);
+static int feed_detail(struct proc *p, enum proc_event e, int status,
+		       int err, const char *detail);
 static bool exec_settle(struct proc *p);
 
 /* ------------------------------------------------------------ context */
@@ -467,10 +469,13 @@ do_spawn(struct proc *p)
 		}
 		r = resolve_user(prog->user, &req, &groups);
 		if (r < 0) {
-			log_warnx("%s: unknown user '%s'", proc_namespec(p),
-				  prog->user);
+			char detail[160];
+
+			snprintf(detail, sizeof(detail), "unknown user '%s'",
+				 prog->user);
+			log_warnx("%s: %s", proc_namespec(p), detail);
 			free(argv);
-			feed(p, PROC_EV_SPAWN_ERROR, 0, -r);
+			feed_detail(p, PROC_EV_SPAWN_ERROR, 0, -r, detail);
 			return;
 		}
 	}
@@ -610,7 +615,8 @@ do_signal(struct proc *p, int sig, bool group)
 }
 
 static int
-feed(struct proc *p, enum proc_event e, int status, int err)
+feed_detail(struct proc *p, enum proc_event e, int status, int err,
+	    const char *detail)
 {
 	struct proc_input in = {
 		.event = e,
@@ -618,6 +624,7 @@ feed(struct proc *p, enum proc_event e, int status, int err)
 		.wall_ms = util_wall_ms(),
 		.status = status,
 		.err = err,
+		.detail = detail,
 	};
 	struct proc_output out;
 	enum proc_state from = p->fsm.state, prev = from;
@@ -644,6 +651,12 @@ feed(struct proc *p, enum proc_event e, int status, int err)
 	if (out.actions & PROC_ACT_SPAWN)
 		do_spawn(p);
 	return 0;
+}
+
+static int
+feed(struct proc *p, enum proc_event e, int status, int err)
+{
+	return feed_detail(p, e, status, err, NULL);
 }
 
 static void

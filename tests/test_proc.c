@@ -415,6 +415,8 @@ test_user(void)
 	p = proc_new(&ctx, &fx.proc);
 	ASSERT_INT_EQ(proc_start(p), 0);
 	ASSERT_INT_EQ(proc_state(p), PROC_FATAL);
+	ASSERT_STR_EQ(proc_fsm(p)->reason,
+		      "spawn error: unknown user 'no-such-user-here'");
 	proc_free(p);
 	ctx.is_root = false;
 }

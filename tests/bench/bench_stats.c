@@ -6,8 +6,8 @@
  *       them CYCLES times with the process sampler (after one warm-up
  *       cycle) and print "ours_us_per_proc MEDIAN" (CPU time of a cycle
  *       divided by N) and "stat_pread_us" (a bare pread of each
- *       process's stat, the kernel's floor); then wait on stdin for a line (the script runs
- *       psutil and pidstat over the same pids meanwhile) and kill them.
+ *       process's stat, the kernel's floor); then wait on stdin for a line (the
+ * script runs psutil and pidstat over the same pids meanwhile) and kill them.
  *   bench_stats daemon N SECONDS
  *       the same children, sampled for real every second with host and
  *       process statistics on, as the daemon does; prints
@@ -249,7 +249,8 @@ accuracy(int seconds, pid_t busy, pid_t idle)
 		stats_sampler_sample(s, util_now_ns(), t, 2);
 		for (k = 0; k < 2; k++)
 			if (stats_sampler_process(s, t[k].namespec,
-						  STATS_LAST_SAMPLE, &ps) == 0 &&
+						  STATS_LAST_SAMPLE,
+						  &ps) == 0 &&
 			    ps.valid)
 				sum[k] += ps.cpu_percent;
 	}

@@ -74,6 +74,11 @@ grep -q '^load:mem ' "$T/stats.txt" && fail "filter ignored: $(cat "$T/stats.txt
 grep -Eq '^load:busy +RUNNING .* [0-9.]+% ' "$T/status.txt" ||
 	fail "no CPU in status -o wide: $(cat "$T/status.txt")"
 
+# -w: one JSON object per refresh, every second, until interrupted
+timeout 3 "$CLI" -s "$SOCK" --json stats -w load:busy >"$T/watch.json"
+[ "$(grep -c '"namespec":"load:busy"' "$T/watch.json")" -ge 2 ] ||
+	fail "stats -w did not refresh: $(cat "$T/watch.json")"
+
 # runtime switches
 api POST /v1/stats/enable '{"host": false}'
 expect 200 'd["host_stats"]' false 'd["process_stats"]' true
