@@ -321,6 +321,7 @@ get_events(struct ctl_obs *o, struct http_request *req)
 	const char *type = http_request_query(req, "type");
 	const char *last = http_request_header(req, "Last-Event-ID");
 	uint64_t after = 0;
+	bool resume;
 	unsigned mask;
 	struct client *cl;
 	struct events_sub *sub;
@@ -339,6 +340,7 @@ get_events(struct ctl_obs *o, struct http_request *req)
 				 "Last-Event-ID: not an event id");
 		return;
 	}
+	resume = last != NULL;
 	cl = xcalloc(1, sizeof(*cl));
 	cl->o = o;
 	cl->s = http_stream_open(req, "text/event-stream",
@@ -348,7 +350,8 @@ get_events(struct ctl_obs *o, struct http_request *req)
 		return;
 	}
 	(void)http_stream_write(cl->s, hello, sizeof(hello) - 1);
-	sub = events_subscribe(o->bus, mask, after, &client_sink, cl);
+	sub = events_subscribe(o->bus, mask, resume ? &after : NULL,
+			       &client_sink, cl);
 	if (sub != NULL)
 		cl->sub = sub;
 }

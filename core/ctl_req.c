@@ -4,6 +4,7 @@
 #include "core/ctl_req.h"
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -270,6 +271,14 @@ ctl_body_parse(enum ctl_route_kind kind, const char *body, size_t len,
 			free(b.extra_args);
 			b.extra_args = NULL;
 			r = opt_string(it, &b.extra_args, msg, msglen);
+			b.extra_argv = ctl_free_words(b.extra_argv);
+			b.nextra = 0;
+			if (r == 0 && b.extra_args != NULL &&
+			    ctl_split_words(b.extra_args, &b.extra_argv,
+					    &b.nextra) < 0)
+				r = fail(-EINVAL, msg, msglen,
+					 "'extra_args': unbalanced quotes or "
+					 "too many words");
 		} else if (strcmp(k, "signal") == 0 && (allowed & F_SIGNAL)) {
 			r = parse_signal(it, &b.signal, msg, msglen);
 		} else {
@@ -298,4 +307,84 @@ ctl_body_done(struct ctl_body *b)
 	free(b->instance);
 	free(b->extra_args);
 	b->instance = b->extra_args = NULL;
+	b->extra_argv = ctl_free_words(b->extra_argv);
+	b->nextra = 0;
+}
+
+char **
+ctl_free_words(char **v)
+{
+	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+	return NULL;
+}
+
+int
+ctl_split_words(const char *s, char ***ret, size_t *ret_n)
+{
+	struct strbuf w = STRBUF_INIT;
+	char **v = xcalloc(1, sizeof(*v));
+	size_t n = 0;
+	bool in_word = false;
+	int r = 0;
+
+	for (;; s++) {
+		char c = *s;
+
+		if (c == '\0' || c == ' ' || c == '\t' || c == '\n') {
+			if (in_word) {
+				if (n == CTL_EXTRA_ARGS_MAX) {
+					r = -EINVAL;
+					break;
+				}
+				v = xreallocarray(v, n + 2, sizeof(*v));
+				v[n++] = w.buf ? strbuf_steal(&w) : xstrdup("");
+				v[n] = NULL;
+				in_word = false;
+			}
+			if (c == '\0')
+				break;
+			continue;
+		}
+		in_word = true;
+		if (c == '\\') {
+			if (*++s == '\0') {
+				r = -EINVAL;
+				break;
+			}
+			strbuf_addc(&w, *s);
+		} else if (c == '\'') {
+			const char *end = strchr(s + 1, '\'');
+
+			if (end == NULL) {
+				r = -EINVAL;
+				break;
+			}
+			strbuf_add(&w, s + 1, (size_t)(end - s - 1));
+			s = end;
+		} else if (c == '"') {
+			for (s++; *s != '"'; s++) {
+				if (*s == '\0')
+					break;
+				if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
+					s++;
+				strbuf_addc(&w, *s);
+			}
+			if (*s != '"') {
+				r = -EINVAL;
+				break;
+			}
+		} else {
+			strbuf_addc(&w, c);
+		}
+	}
+	strbuf_done(&w);
+	if (r < 0) {
+		ctl_free_words(v);
+		return r;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
 }

@@ -57,8 +57,20 @@ struct ctl_body {
 	enum rl_strategy strategy; /* CTL_STRATEGY_DEFAULT when absent */
 	char *instance;		  /* NULL when absent or null */
 	char *extra_args;	  /* NULL when absent or null */
+	char **extra_argv;	  /* extra_args split into words, NULL-ended */
+	size_t nextra;
 	int signal;		  /* 0 when absent */
 };
+
+#define CTL_EXTRA_ARGS_MAX 256
+
+/* Split S into words as a shell would, without expansions: blanks
+ * separate, '...' is literal, "..." honours \" and \\, a backslash
+ * outside quotes escapes the next character.  -EINVAL for an unclosed
+ * quote, a trailing backslash or more than CTL_EXTRA_ARGS_MAX words.
+ * *RET is NULL-terminated; free it with ctl_free_words(). */
+int ctl_split_words(const char *s, char ***ret, size_t *ret_n);
+char **ctl_free_words(char **v);
 
 /* Decode the body of a write to route KIND.  0; or -EINVAL (BAD_REQUEST)
  * or -EDOM (BAD_SIGNAL) with a message in MSG.  RET is written on

@@ -219,29 +219,30 @@ events_subscribers(const struct events *b)
 }
 
 struct events_sub *
-events_subscribe(struct events *b, unsigned mask, uint64_t after,
+events_subscribe(struct events *b, unsigned mask, const uint64_t *after,
 		 const struct events_sink *sink, void *ctx)
 {
 	struct events_sub *s = xcalloc(1, sizeof(*s));
+	uint64_t from;
 
 	s->mask = mask & EVENTS_ALL;
 	s->sink = sink;
 	s->ctx = ctx;
-	s->last_id = after < b->next_id ? after : 0;
 	s->next = b->subs;
 	if (b->subs != NULL)
 		b->subs->prev = s;
 	b->subs = s;
 	b->nsubs++;
-	if (after == 0)
+	if (after == NULL)
 		return s;
-	if (after >= b->next_id)
-		after = 0; /* an id of an earlier run: everything kept */
+	/* an id of an earlier run: everything kept */
+	from = *after < b->next_id ? *after : 0;
+	s->last_id = from;
 	/* the oldest kept event is at head (or the ring is not full yet) */
 	for (size_t i = 0; i < b->nring; i++) {
 		const struct slot *e = &b->ring[(b->head + i) % b->nring];
 
-		if (e->id == 0 || e->id <= after)
+		if (e->id == 0 || e->id <= from)
 			continue;
 		if (!sub_send(b, s, e))
 			return NULL;

@@ -72,12 +72,12 @@ void events_keepalive(struct events *b);
 uint64_t events_last_id(const struct events *b);
 size_t events_subscribers(const struct events *b);
 
-/* Subscribe to the kinds of MASK.  AFTER > 0: first replay the kept
- * events numbered above AFTER (all of them when AFTER is not an id of
- * this bus: the daemon restarted).  NULL when the replay already
- * overflowed the sink (its close callback has run). */
+/* Subscribe to the kinds of MASK.  AFTER not NULL: first replay the
+ * kept events numbered above *AFTER (all of them for 0, and when *AFTER
+ * is not an id of this bus: the daemon restarted).  NULL when the replay
+ * already overflowed the sink (its close callback has run). */
 struct events_sub *events_subscribe(struct events *b, unsigned mask,
-				    uint64_t after,
+				    const uint64_t *after,
 				    const struct events_sink *sink,
 				    void *ctx);
 /* The client left: forget it (its close callback is not called). */

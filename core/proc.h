@@ -81,6 +81,12 @@ int proc_signal(struct proc *p, int sig);
 void proc_inhibit_restart(struct proc *p, bool inhibit);
 /* Switch to CONF, a record with the same config_hash (reload). */
 void proc_set_config(struct proc *p, const struct rl_process *conf);
+/* Words appended to the command line at every spawn from now on
+ * (Supvisors' extra_args); ARGV (NULL-terminated, may be NULL to clear)
+ * and TEXT are taken over. */
+void proc_set_extra_args(struct proc *p, char *text, char **argv);
+/* The text given with the extra arguments, NULL when none. */
+const char *proc_extra_args(const struct proc *p);
 /* Reopen the log files (SIGUSR2). */
 void proc_reopen_logs(struct proc *p);
 

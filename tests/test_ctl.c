@@ -126,6 +126,41 @@ test_bodies(void)
 	ASSERT_INT_EQ(body(CTL_PROCESS_START,
 			   "{\"extra_args\":\"a\",\"extra_args\":[]}", &b),
 		      -EINVAL);
+	ASSERT_INT_EQ(body(CTL_PROCESS_START, "{\"extra_args\":\"'x\"}", &b),
+		      -EINVAL);
+	ASSERT_INT_EQ(body(CTL_PROCESS_START,
+			   "{\"extra_args\":\"--a 'b c'\"}", &b), 0);
+	ASSERT_INT_EQ(b.nextra, 2);
+	ASSERT_STR_EQ(b.extra_argv[1], "b c");
+	ctl_body_done(&b);
+}
+
+static void
+test_words(void)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	ASSERT_INT_EQ(ctl_split_words("", &v, &n), 0);
+	ASSERT_INT_EQ(n, 0);
+	ASSERT_NULL(v[0]);
+	ctl_free_words(v);
+	ASSERT_INT_EQ(ctl_split_words("  -v  --port 80 'a b' \"c \\\" d\" e\\ f ''",
+				      &v, &n), 0);
+	ASSERT_INT_EQ(n, 7);
+	if (n == 7) {
+		ASSERT_STR_EQ(v[0], "-v");
+		ASSERT_STR_EQ(v[1], "--port");
+		ASSERT_STR_EQ(v[2], "80");
+		ASSERT_STR_EQ(v[3], "a b");
+		ASSERT_STR_EQ(v[4], "c \" d");
+		ASSERT_STR_EQ(v[5], "e f");
+		ASSERT_STR_EQ(v[6], "");
+	}
+	ctl_free_words(v);
+	ASSERT_INT_EQ(ctl_split_words("'open", &v, &n), -EINVAL);
+	ASSERT_INT_EQ(ctl_split_words("\"open", &v, &n), -EINVAL);
+	ASSERT_INT_EQ(ctl_split_words("x\\", &v, &n), -EINVAL);
 }
 
 int
@@ -134,6 +169,7 @@ main(int argc, char **argv)
 	static const struct test_case cases[] = {
 		{"routes", test_routes},
 		{"bodies", test_bodies},
+		{"extra_args words", test_words},
 	};
 
 	return test_main(argc, argv, "ctl", cases, ARRAY_SIZE(cases));

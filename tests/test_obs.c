@@ -189,8 +189,9 @@ test_events_publish_filter(void)
 
 	fake_init(&all, 1 << 20);
 	fake_init(&procs, 1 << 20);
-	s1 = events_subscribe(b, EVENTS_ALL, 0, &fake_sink, &all);
-	s2 = events_subscribe(b, 1u << EVENTS_PROCESS, 0, &fake_sink, &procs);
+	s1 = events_subscribe(b, EVENTS_ALL, NULL, &fake_sink, &all);
+	s2 = events_subscribe(b, 1u << EVENTS_PROCESS, NULL, &fake_sink,
+			      &procs);
 	ASSERT_NOT_NULL(s1);
 	ASSERT_NOT_NULL(s2);
 	ASSERT_INT_EQ(events_subscribers(b), 2);
@@ -229,7 +230,7 @@ test_events_resume(void)
 	ASSERT_INT_EQ(events_last_id(b), 6);
 	/* after 4: 5 and 6 */
 	fake_init(&f, 1 << 20);
-	s = events_subscribe(b, EVENTS_ALL, 4, &fake_sink, &f);
+	s = events_subscribe(b, EVENTS_ALL, &(uint64_t){4}, &fake_sink, &f);
 	ASSERT_NOT_NULL(s);
 	events_unsubscribe(b, s);
 	ASSERT_STR_EQ(strbuf_str(&f.got),
@@ -238,7 +239,8 @@ test_events_resume(void)
 	strbuf_done(&f.got);
 	/* after 1: only 3..6 are kept (ring of 4), filtered on process */
 	fake_init(&f, 1 << 20);
-	s = events_subscribe(b, 1u << EVENTS_PROCESS, 1, &fake_sink, &f);
+	s = events_subscribe(b, 1u << EVENTS_PROCESS, &(uint64_t){1},
+			     &fake_sink, &f);
 	ASSERT_NOT_NULL(s);
 	events_unsubscribe(b, s);
 	ASSERT_INT_EQ(count(strbuf_str(&f.got), "event: "), 2);
@@ -247,16 +249,24 @@ test_events_resume(void)
 	strbuf_done(&f.got);
 	/* an id from an earlier run (beyond ours): everything kept */
 	fake_init(&f, 1 << 20);
-	s = events_subscribe(b, EVENTS_ALL, 99, &fake_sink, &f);
+	s = events_subscribe(b, EVENTS_ALL, &(uint64_t){99}, &fake_sink, &f);
 	ASSERT_NOT_NULL(s);
 	events_unsubscribe(b, s);
 	ASSERT_INT_EQ(count(strbuf_str(&f.got), "event: "), 4);
 	ASSERT_TRUE(strncmp(strbuf_str(&f.got), "event: event\nid: 3\n", 19) ==
 		    0);
 	strbuf_done(&f.got);
+	/* from 0: everything kept */
+	fake_init(&f, 1 << 20);
+	s = events_subscribe(b, EVENTS_ALL, &(uint64_t){0}, &fake_sink, &f);
+	ASSERT_NOT_NULL(s);
+	events_unsubscribe(b, s);
+	ASSERT_INT_EQ(count(strbuf_str(&f.got), "event: "), 4);
+	strbuf_done(&f.got);
 	/* up to date: nothing replayed, new events follow */
 	fake_init(&f, 1 << 20);
-	ASSERT_NOT_NULL(events_subscribe(b, EVENTS_ALL, 6, &fake_sink, &f));
+	s = events_subscribe(b, EVENTS_ALL, &(uint64_t){6}, &fake_sink, &f);
+	ASSERT_NOT_NULL(s);
 	ASSERT_INT_EQ(f.got.len, 0);
 	events_publish(b, EVENTS_INSTANCE, "{}");
 	ASSERT_STR_EQ(strbuf_str(&f.got), "event: instance\nid: 7\ndata: {}\n\n");
@@ -275,9 +285,12 @@ test_events_slow_client(void)
 	fake_init(&slow, 2 * one + 2); /* room for two events */
 	fake_init(&fast, 1 << 20);
 	fake_init(&gone, 1 << 20);
-	ASSERT_NOT_NULL(events_subscribe(b, EVENTS_ALL, 0, &fake_sink, &slow));
-	ASSERT_NOT_NULL(events_subscribe(b, EVENTS_ALL, 0, &fake_sink, &fast));
-	ASSERT_NOT_NULL(events_subscribe(b, EVENTS_ALL, 0, &fake_sink, &gone));
+	ASSERT_NOT_NULL(events_subscribe(b, EVENTS_ALL, NULL, &fake_sink,
+					 &slow));
+	ASSERT_NOT_NULL(events_subscribe(b, EVENTS_ALL, NULL, &fake_sink,
+					 &fast));
+	ASSERT_NOT_NULL(events_subscribe(b, EVENTS_ALL, NULL, &fake_sink,
+					 &gone));
 	gone.gone = 1;
 	for (int i = 0; i < 5; i++)
 		events_publish(b, EVENTS_PROCESS, data);
@@ -294,7 +307,8 @@ test_events_slow_client(void)
 	ASSERT_INT_EQ(events_subscribers(b), 1);
 	/* a replay that overflows ends the subscriber at once */
 	fake_init(&slow, one);
-	ASSERT_NULL(events_subscribe(b, EVENTS_ALL, 99, &fake_sink, &slow));
+	ASSERT_NULL(events_subscribe(b, EVENTS_ALL, &(uint64_t){99},
+				     &fake_sink, &slow));
 	ASSERT_INT_EQ(slow.closed, 1);
 	ASSERT_TRUE(strstr(slow.final, "\"last_id\":1}") != NULL);
 	ASSERT_INT_EQ(events_subscribers(b), 1);

@@ -154,6 +154,29 @@ cmp "$T/follow.out" "$T/log/server-stdout---web.log" ||
 n=$(wc -c <"$T/follow.out")
 [ "$n" -ge 900 ] || fail "follow saw only $n bytes"
 
+# extra_args: appended to the command line, kept for later spawns
+api POST /v1/processes/tools:quick/start '{"wait":false,"extra_args":"--stdout 5"}'
+expect 200
+wait_for state_is tools:quick EXITED || fail "quick did not exit"
+api GET /v1/processes/tools:quick
+expect 200 'd["processes"][0]["extra_args"]' "--stdout 5"
+n=$(curl -s --unix-socket "$SOCK" \
+	'http://localhost/v1/processes/tools:quick/log' | wc -c)
+[ "$n" = 5 ] || fail "extra_args: $n bytes logged, expected 5"
+api POST /v1/processes/tools:quick/start '{"extra_args":"'"'"'open"}'
+expect 400 'd["error"]["code"]' BAD_REQUEST
+
+# SIGUSR2: log files are reopened (after logrotate moved them)
+log=$T/log/server-stdout---web.log
+mv "$log" "$log.old"
+old=$(wc -c <"$log.old")
+kill -USR2 "$DPID"
+wait_for grep -q "log files reopened" "$T/daemon.log" || fail "no SIGUSR2"
+api POST /v1/processes/web:server/restart '{"wait":true}'
+expect 200
+wait_for test -s "$log" || fail "no new log file after SIGUSR2"
+[ "$(wc -c <"$log.old")" = "$old" ] || fail "the moved log still grows"
+
 api POST /v1/shutdown
 expect 202 'd["state"]' SHUTTING_DOWN
 daemon_exit_ok

@@ -38,6 +38,15 @@ dead "$gc" || fail "leftover grandchild $gc still runs"
 dead "$child" || fail "leftover child $child still runs"
 grep -q "left by a previous daemon" "$T/daemon.log" || fail "not logged"
 wait_for test -s "$T/gc.pid" || fail "not restarted"
+
+# a second daemon on the same socket refuses to start, and touches
+# nothing of the first one's
+gc=$(cat "$T/gc.pid")
+"$BIN" -c "$T/conf.yaml" >"$T/second.log" 2>&1
+rc=$?
+[ $rc = 1 ] || fail "second daemon: exit $rc, expected 1"
+grep -q "another daemon answers" "$T/second.log" || fail "$(cat "$T/second.log")"
+kill -0 "$gc" || fail "the second daemon killed the first one's processes"
 kill -TERM "$DPID"
 wait_for daemon_gone || fail "daemon did not exit"
 echo "leftovers ok"
