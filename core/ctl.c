@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 
 #include "core/ctl_obs.h"
 #include "core/ctl_req.h"
+#include "core/ctl_stats.h"
 #include "core/daemon.h"
 #include "core/log.h"
 #include "core/logfile.h"
@@ -30,6 +32,7 @@
 #include "net/http.h"
 #include "sched/app.h"
 #include "sched/view.h"
+#include "stats/stats.h"
 
 #define LOG_TAIL_DEFAULT 1600
 #define LOG_TAIL_MAX (16u << 20)
@@ -43,6 +46,7 @@ struct ctl {
 	struct op *ops;
 	struct follow *follows;
 	struct ctl_obs *obs;
+	struct ctl_stats *stats; /* the sampler and /v1/stats (ctl_stats.c) */
 };
 
 /* ------------------------------------------------------------ errors */
@@ -281,6 +285,27 @@ get_state(struct ctl *c, struct http_request *req)
 	reply_json(req, 200, state_json(c));
 }
 
+/* cpu_percent and mem_percent of this node: the latest point of the
+ * first stats period, or the latest sample before it has one. */
+static void
+add_node_stats(const struct ctl *c, cJSON *o)
+{
+	struct stats_sampler *s = ctl_stats_sampler(c->stats);
+	struct stats_node_summary n = {0};
+
+	if (s != NULL && (stats_sampler_node(s, 0, &n) < 0 || !n.valid))
+		stats_sampler_node(s, STATS_LAST_SAMPLE, &n);
+	if (n.valid) {
+		cJSON_AddNumberToObject(o, "cpu_percent",
+					round(n.cpu_percent * 10) / 10);
+		cJSON_AddNumberToObject(o, "mem_percent",
+					round(n.mem_percent * 10) / 10);
+	} else {
+		cJSON_AddNullToObject(o, "cpu_percent");
+		cJSON_AddNullToObject(o, "mem_percent");
+	}
+}
+
 static cJSON *
 instance_json(const struct ctl *c)
 {
@@ -302,8 +327,7 @@ instance_json(const struct ctl *c)
 				local != SCHED_NONE
 					? sched_view_instance(v, local)->load
 					: 0);
-	cJSON_AddNullToObject(o, "cpu_percent");
-	cJSON_AddNullToObject(o, "mem_percent");
+	add_node_stats(c, o);
 	cJSON_AddNumberToObject(o, "processes", n);
 	return o;
 }
@@ -982,7 +1006,9 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 	char msg[192];
 	int r;
 
-	if (ctl_obs_handle(c->obs, req, info))
+	/* the observability routes first: they hold the CSRF guard */
+	if (ctl_obs_handle(c->obs, req, info) ||
+	    ctl_stats_handle(req, info, c->stats))
 		return;
 	r = ctl_route_parse(info->method, info->path, &rt);
 	if (r == -EOPNOTSUPP) {
@@ -1057,7 +1083,18 @@ ctl_new(struct daemon *d)
 
 	c->d = d;
 	c->obs = ctl_obs_new(c, d);
+	c->stats = ctl_stats_new(daemon_loop(d), d,
+				 rules_stats(daemon_rules(d)), instance_name(c));
+	ctl_obs_set_sampler(c->obs, ctl_stats_sampler(c->stats));
 	return c;
+}
+
+void
+ctl_reloaded(struct ctl *c)
+{
+	ctl_obs_set_sampler(c->obs, NULL);
+	ctl_stats_apply(c->stats, rules_stats(daemon_rules(c->d)));
+	ctl_obs_set_sampler(c->obs, ctl_stats_sampler(c->stats));
 }
 
 struct ctl *
@@ -1072,6 +1109,7 @@ ctl_free(struct ctl *c)
 	while (c->follows != NULL)
 		follow_free(c->follows);
 	c->obs = ctl_obs_free(c->obs);
+	c->stats = ctl_stats_free(c->stats);
 	free(c);
 	return NULL;
 }

@@ -28,6 +28,8 @@ struct http_request_info;
 
 struct ctl *ctl_new(struct daemon *d);
 struct ctl *ctl_free(struct ctl *c);
+/* The daemon applied new rules (statistics settings follow). */
+void ctl_reloaded(struct ctl *c);
 /* The http_handler_fn of the server; CTX is the struct ctl. */
 void ctl_handle(struct http_request *req, const struct http_request_info *info,
 		void *ctx);

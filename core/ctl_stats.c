@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/daemon.h"
 #include "core/log.h"
 #include "core/proc.h"
 #include "core/util.h"
@@ -17,8 +18,8 @@
 #include "rules/rules.h"
 #include "stats/stats.h"
 
-int
-ctl_stats_open(const struct rl_stats_conf *rc, struct stats_sampler **ret)
+static struct stats_config
+config_of(const struct rl_stats_conf *rc)
 {
 	struct stats_config c = {
 		.enabled = (rc->enabled & RL_STATS_HOST ? STATS_HOST : 0) |
@@ -29,23 +30,31 @@ ctl_stats_open(const struct rl_stats_conf *rc, struct stats_sampler **ret)
 		.irix_mode = rc->irix_mode,
 	};
 	size_t i;
-	int r;
 
 	for (i = 0; i < c.nperiods; i++)
 		c.periods_ms[i] = rc->periods_ms[i];
+	return c;
+}
+
+int
+ctl_stats_open(const struct rl_stats_conf *rc, struct stats_sampler **ret)
+{
+	struct stats_config c = config_of(rc);
+	int r;
+
 	r = stats_sampler_open(&c, "/proc", "/sys", 0, ret);
 	if (r < 0)
 		log_warnx("statistics: cannot open the sampler: %s, "
-			  "running without statistics", strerror(-r));
+			  "running without statistics",
+			  strerror(-r));
 	return r;
 }
 
 struct ctl_stats {
 	struct ev_loop *loop;
-	struct proc_ctx *procs;
+	const struct daemon *d;
 	struct stats_sampler *s;
 	char *instance;
-	struct rl_stats_conf conf;
 	ev_timer timer;
 	struct stats_target *targets;
 	size_t cap;
@@ -59,16 +68,16 @@ on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	struct proc *p;
 	int r;
 
-	for (p = cs->procs ? proc_ctx_first(cs->procs) : NULL; p != NULL;
-	     p = proc_next(p)) {
+	for (p = cs->d ? daemon_first_proc(cs->d) : NULL; p != NULL;
+	     p = daemon_next_proc(p)) {
 		if (n == cs->cap) {
 			cs->cap = cs->cap ? 2 * cs->cap : 64;
 			cs->targets = xreallocarray(cs->targets, cs->cap,
 						    sizeof(*cs->targets));
 		}
 		/* pid 0 (not running) forgets the process's series */
-		cs->targets[n++] = (struct stats_target){proc_namespec(p),
-							 proc_pid(p)};
+		cs->targets[n++] =
+			(struct stats_target){proc_namespec(p), proc_pid(p)};
 	}
 	r = stats_sampler_sample(cs->s, util_now_ns(), cs->targets, n);
 	if (r < 0)
@@ -78,8 +87,9 @@ on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 arm(struct ctl_stats *cs)
 {
-	double period = (double)stats_sampler_config(cs->s)->collecting_period_ms /
-			1000.0;
+	double period =
+		(double)stats_sampler_config(cs->s)->collecting_period_ms /
+		1000.0;
 
 	ev_timer_stop(cs->loop, &cs->timer);
 	ev_timer_set(&cs->timer, period, period);
@@ -87,15 +97,14 @@ arm(struct ctl_stats *cs)
 }
 
 struct ctl_stats *
-ctl_stats_new(struct ev_loop *loop, struct proc_ctx *procs,
+ctl_stats_new(struct ev_loop *loop, const struct daemon *d,
 	      const struct rl_stats_conf *conf, const char *instance)
 {
 	struct ctl_stats *cs = xcalloc(1, sizeof(*cs));
 
 	cs->loop = loop;
-	cs->procs = procs;
+	cs->d = d;
 	cs->instance = xstrdup(instance ? instance : "");
-	cs->conf = *conf;
 	ev_timer_init(&cs->timer, on_tick, 1, 1);
 	if (ctl_stats_open(conf, &cs->s) == 0)
 		arm(cs);
@@ -118,30 +127,25 @@ ctl_stats_free(struct ctl_stats *cs)
 void
 ctl_stats_apply(struct ctl_stats *cs, const struct rl_stats_conf *conf)
 {
-	const struct rl_stats_conf *old = &cs->conf;
-	bool same = cs->s != NULL && old->nperiods == conf->nperiods &&
-		    old->history == conf->history &&
-		    old->irix_mode == conf->irix_mode &&
-		    memcmp(old->periods_ms, conf->periods_ms,
-			   sizeof(old->periods_ms)) == 0;
+	struct stats_config c = config_of(conf);
+	int64_t before;
+	int r;
 
-	if (same) {
-		stats_sampler_set_enabled(
-			cs->s,
-			(conf->enabled & RL_STATS_HOST ? STATS_HOST : 0) |
-				(conf->enabled & RL_STATS_PROCESS ? STATS_PROCESS
-								   : 0));
-		if (stats_sampler_set_period(cs->s,
-					     conf->collecting_period_ms) == 0)
-			arm(cs);
-	} else {
-		ev_timer_stop(cs->loop, &cs->timer);
-		cs->s = stats_sampler_free(cs->s);
+	if (cs->s == NULL) {
 		if (ctl_stats_open(conf, &cs->s) == 0)
 			arm(cs);
-		log_info("statistics: new windows, histories restarted");
+		return;
 	}
-	cs->conf = *conf;
+	before = stats_sampler_config(cs->s)->collecting_period_ms;
+	/* in place, so that the pointers others hold stay good */
+	if ((r = stats_sampler_reconfigure(cs->s, &c)) < 0) {
+		log_warnx("statistics: new stats: section refused (%s), "
+			  "keeping the old one",
+			  strerror(-r));
+		return;
+	}
+	if (stats_sampler_config(cs->s)->collecting_period_ms != before)
+		arm(cs);
 }
 
 struct stats_sampler *
@@ -151,15 +155,16 @@ ctl_stats_sampler(const struct ctl_stats *cs)
 }
 
 bool
-ctl_stats_handle(struct http_request *req,
-		 const struct http_request_info *info, struct ctl_stats *cs)
+ctl_stats_handle(struct http_request *req, const struct http_request_info *info,
+		 struct ctl_stats *cs)
 {
 	struct stats_sampler *s = cs->s;
 	int64_t before = s ? stats_sampler_config(s)->collecting_period_ms : 0;
 	bool handled = ctl_stats_serve(req, info, s, cs->instance);
 
 	/* POST /v1/stats/period changed the period: re-arm the timer */
-	if (s != NULL && stats_sampler_config(s)->collecting_period_ms != before)
+	if (s != NULL &&
+	    stats_sampler_config(s)->collecting_period_ms != before)
 		arm(cs);
 	return handled;
 }
@@ -176,8 +181,7 @@ reply_json(struct http_request *req, cJSON *json)
 
 /* ?period=N: 1..nperiods -> index, 0 -> STATS_LAST_SAMPLE; -1 = bad. */
 static int
-period_of(struct http_request *req, const struct stats_sampler *s,
-	  int *ret)
+period_of(struct http_request *req, const struct stats_sampler *s, int *ret)
 {
 	const char *q = http_request_query(req, "period");
 	int64_t v = 1;
@@ -203,8 +207,9 @@ status_json(const struct stats_sampler *s)
 				(double)c->collecting_period_ms / 1000.0);
 	a = cJSON_AddArrayToObject(o, "periods_s");
 	for (i = 0; i < c->nperiods; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateNumber(
-						(double)c->periods_ms[i] / 1000.0));
+		cJSON_AddItemToArray(
+			a,
+			cJSON_CreateNumber((double)c->periods_ms[i] / 1000.0));
 	cJSON_AddNumberToObject(o, "history", c->history);
 	cJSON_AddBoolToObject(o, "irix_mode", c->irix_mode);
 	return o;
@@ -268,8 +273,8 @@ post_period(struct http_request *req, const struct http_request_info *info,
 	    struct stats_sampler *s)
 {
 	cJSON *body = cJSON_ParseWithLength(info->body, info->body_len);
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-		body, "collecting_period_s");
+	const cJSON *v =
+		cJSON_GetObjectItemCaseSensitive(body, "collecting_period_s");
 	static const char *const keys[] = {"collecting_period_s"};
 	double ms = cJSON_IsNumber(v) ? v->valuedouble * 1000.0 : -1;
 
@@ -306,7 +311,8 @@ ctl_stats_serve(struct http_request *req, const struct http_request_info *info,
 				 "instance");
 		return true;
 	}
-	if (post && (strcmp(sub, "enable") == 0 || strcmp(sub, "period") == 0)) {
+	if (post &&
+	    (strcmp(sub, "enable") == 0 || strcmp(sub, "period") == 0)) {
 		if (!info->authorized) {
 			http_reply_error(req, 401, "UNAUTHORIZED",
 					 "a bearer token is required");
@@ -337,15 +343,15 @@ ctl_stats_serve(struct http_request *req, const struct http_request_info *info,
 	if (strcmp(sub, "") == 0 || strcmp(sub, "instances") == 0) {
 		cJSON *arr = cJSON_AddArrayToObject(json, "instances");
 
-		cJSON_AddItemToArray(arr, stats_json_instance(s, instance,
-							      period));
+		cJSON_AddItemToArray(arr,
+				     stats_json_instance(s, instance, period));
 	}
 	if (strcmp(sub, "") == 0 || strcmp(sub, "processes") == 0) {
 		const char *ns = http_request_query(req, "namespec");
 
-		cJSON_AddItemToObject(json, "processes",
-				      stats_json_processes(s, instance, period,
-							   ns));
+		cJSON_AddItemToObject(
+			json, "processes",
+			stats_json_processes(s, instance, period, ns));
 		cJSON_AddItemToObject(json, "applications",
 				      stats_json_applications(s, period, ns));
 	}

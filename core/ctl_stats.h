@@ -3,12 +3,12 @@
  * routes so that the two owners can work on their files separately:
  * opening the sampler from the rules' `stats:` section, and serving
  *
- *   GET  /v1/stats                {"instances":[..],"processes":[..],"applications":[..]}
- *   GET  /v1/stats/instances      {"instances":[{..}]}
- *   GET  /v1/stats/processes      {"processes":[..],"applications":[..]}
- *   GET  /v1/stats/status         {"host_stats","process_stats","collecting_period_s","periods_s":[..],"history","irix_mode"}
- *   POST /v1/stats/enable         {"host":bool,"process":bool}  (either may be left out)
- *   POST /v1/stats/period         {"collecting_period_s":N}
+ *   GET  /v1/stats {"instances":[..],"processes":[..],"applications":[..]} GET
+ * /v1/stats/instances      {"instances":[{..}]} GET  /v1/stats/processes
+ * {"processes":[..],"applications":[..]} GET  /v1/stats/status
+ * {"host_stats","process_stats","collecting_period_s","periods_s":[..],"history","irix_mode"}
+ *   POST /v1/stats/enable         {"host":bool,"process":bool}  (either may be
+ * left out) POST /v1/stats/period         {"collecting_period_s":N}
  *
  * GET queries: ?period=N (1 = the first configured period, the default;
  * 0 = the latest collecting-period sample) and, for processes,
@@ -16,14 +16,16 @@
  * (enable_host_statistics, enable_process_statistics,
  * update_collecting_period) and need an authorized request.
  *
- * The daemon's part is three lines: ctl_stats_new() once the loop, the
- * process table and the rules exist, ctl_stats_handle() first in the
- * HTTP handler, ctl_stats_free() at exit (and ctl_stats_apply() after a
- * reload).  The sampler then runs on its own ev_timer, every collecting
- * period, over the processes of the table.
+ * The daemon's part is a few lines in ctl.c: ctl_stats_new() once the
+ * loop, the processes and the rules exist, ctl_stats_handle() first in the
+ * HTTP handler, ctl_stats_apply() after a reload (ctl_reloaded()),
+ * ctl_stats_free() at exit.  The sampler then runs on its own ev_timer, every
+ * collecting period, over the processes of the table.
  *
  * Ownership: the caller owns the struct ctl_stats, and the loop and
- * process table it was given must outlive it; INSTANCE is copied.
+ * daemon it was given must outlive it; INSTANCE is copied.  The sampler
+ * lives as long as the struct ctl_stats (a reload reconfigures it in
+ * place), unless it could not be opened (NULL).
  */
 #ifndef CORE_CTL_STATS_H
 #define CORE_CTL_STATS_H
@@ -34,18 +36,20 @@ struct ctl_stats;
 struct ev_loop;
 struct http_request;
 struct http_request_info;
-struct proc_ctx;
+struct daemon;
 struct rl_stats_conf;
 struct stats_sampler;
 
 /* Never NULL: a sampler that cannot be opened is logged once and the
- * routes answer 503.  PROCS may be NULL (node statistics only). */
-struct ctl_stats *ctl_stats_new(struct ev_loop *loop, struct proc_ctx *procs,
+ * routes answer 503.  D gives the supervised processes; NULL samples the
+ * node only. */
+struct ctl_stats *ctl_stats_new(struct ev_loop *loop, const struct daemon *d,
 				const struct rl_stats_conf *conf,
 				const char *instance);
 struct ctl_stats *ctl_stats_free(struct ctl_stats *cs);
-/* After a reload: switches and collecting period are applied in place;
- * new periods, history depth or irix_mode start new histories. */
+/* A new stats: section: switches and collecting period are applied as
+ * they are; new periods, history depth or irix_mode restart the
+ * histories (stats_sampler_reconfigure). */
 void ctl_stats_apply(struct ctl_stats *cs, const struct rl_stats_conf *conf);
 /* The sampler, for `instances` (stats_sampler_node) and the gossiped
  * load; NULL when it could not be opened. */

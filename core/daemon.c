@@ -842,6 +842,63 @@ set_log_dir(struct daemon *d, const char *dir)
 	d->pctx.log_dir = d->log_dir;
 }
 
+struct added {
+	struct proc *proc;
+	bool app_existed; /* its application was in the previous rules */
+};
+
+static bool
+app_active(struct daemon *d, const char *app)
+{
+	for (struct proc *p = daemon_first_proc(d); p; p = proc_next(p))
+		if (proc_state_is_running(proc_state(p)) &&
+		    strcmp(proc_config(p)->program->app->name, app) == 0)
+			return true;
+	return false;
+}
+
+/* What a reload adds starts as the start sequence would have started it
+ * (supervisorctl's `update` starts what is autostart): a new application
+ * with start_sequence > 0 is started whole, in its sequence; a new
+ * sequenced program of an application that is running joins it.  Nothing
+ * starts in an application a user stopped. */
+static void
+start_added(struct daemon *d, const struct added *v, size_t n)
+{
+	if (d->phase != DAEMON_OPERATION)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const struct rl_program *prog = proc_config(v[i].proc)->program;
+		const struct rl_application *app = prog->app;
+		bool first = true;
+		int r;
+
+		if (app->start_sequence == 0 || prog->start_sequence == 0)
+			continue;
+		if (v[i].app_existed) {
+			if (!app_active(d, app->name))
+				continue;
+			r = daemon_start_process(d, v[i].proc,
+						 SCHED_STRATEGY_DEFAULT, NULL);
+		} else {
+			/* once per new application */
+			for (size_t j = 0; j < i; j++)
+				if (proc_config(v[j].proc)->program->app == app)
+					first = false;
+			if (!first)
+				continue;
+			r = daemon_start_app(d, app->name,
+					     SCHED_STRATEGY_DEFAULT, NULL);
+		}
+		if (r < 0 && r != -EALREADY) {
+			errno = -r;
+			log_warn("reload: cannot start '%s'",
+				 v[i].app_existed ? proc_namespec(v[i].proc)
+						  : app->name);
+		}
+	}
+}
+
 static int
 load_rules(struct daemon *d, struct rules **ret, struct rl_diags *diags)
 {
@@ -858,8 +915,10 @@ daemon_reload(struct daemon *d, struct rl_diags *diags,
 	      struct daemon_reload *ret)
 {
 	struct rules *nr = NULL, *old = d->rules;
+	struct added *added = NULL;
 	struct proc *p, *next;
 	unsigned unchanged = 0;
+	size_t nadded = 0;
 	int r;
 
 	if (d->phase == DAEMON_SHUTTING_DOWN)
@@ -923,7 +982,12 @@ daemon_reload(struct daemon *d, struct rl_diags *diags,
 			continue;
 		list_add(ret ? ret->added : NULL, rp->namespec);
 		log_info("%s: added", rp->namespec);
-		add_proc(d, rp, nr);
+		added = xreallocarray(added, nadded + 1, sizeof(*added));
+		added[nadded].proc = add_proc(d, rp, nr);
+		added[nadded].app_existed =
+			rules_find_application(old, rp->program->app->name) !=
+			NULL;
+		nadded++;
 	}
 	d->rules = nr;
 	d->retired = xreallocarray(d->retired, d->nretired + 1,
@@ -936,7 +1000,11 @@ daemon_reload(struct daemon *d, struct rl_diags *diags,
 	}
 	if (ret != NULL)
 		ret->unchanged = unchanged;
+	start_added(d, added, nadded);
+	free(added);
 	log_notice("reloaded '%s': %u unchanged", d->config, unchanged);
+	if (d->ctl != NULL)
+		ctl_reloaded(d->ctl);
 	retire_unused_rules(d);
 	/* processes stopped already are handled at once */
 	ev_feed_event(d->loop, &d->deferred, EV_TIMER);

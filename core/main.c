@@ -30,7 +30,7 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: supvisors-schedd [-nvV] [-c file] [--name name]\n");
+	fprintf(f, "usage: supvisors-schedd [-nvV] [-c file] [-l file] [--name name]\n");
 }
 
 /* -n: what `supvisors-sched check` prints, then 0 valid or 1 invalid. */
@@ -60,6 +60,7 @@ main(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"check", no_argument, NULL, 'n'},
 		{"name", required_argument, NULL, 'N'},
+		{"log-file", required_argument, NULL, 'l'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
@@ -68,12 +69,13 @@ main(int argc, char **argv)
 	struct daemon_opts o = {0};
 	struct daemon *d = NULL;
 	struct ev_loop *loop;
+	const char *log_file = NULL;
 	int c, verbose = 0, check = 0, r;
 
 	o.config = getenv("SUPVISORS_SCHED_CONFIG");
 	if (o.config != NULL && *o.config == '\0')
 		o.config = NULL;
-	while ((c = getopt_long(argc, argv, "c:nvVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:l:nvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o.config = optarg;
@@ -83,6 +85,9 @@ main(int argc, char **argv)
 			break;
 		case 'N':
 			o.name = optarg;
+			break;
+		case 'l':
+			log_file = optarg;
 			break;
 		case 'v':
 			verbose++;
@@ -106,6 +111,12 @@ main(int argc, char **argv)
 		return check_only(o.config, o.name);
 
 	log_init("supvisors-schedd", verbose);
+	/* a file rather than stderr for inits without a journal; SIGUSR2
+	 * reopens it after logrotate moved it */
+	if (log_file != NULL && (r = log_open_file(log_file)) < 0) {
+		errno = -r;
+		fatal("cannot open the log file '%s'", log_file);
+	}
 	notify_init();
 	/* peers and clients may vanish mid-write: errors, not a signal */
 	signal(SIGPIPE, SIG_IGN);

@@ -37,11 +37,15 @@ struct proc {
 	struct logfile *log[_PROC_STREAM_MAX];
 	char *extra_text;
 	char **extra_argv;
+	ev_io exec_io; /* the exec-error pipe while the child has not exec'd */
 	void *data;
 	struct proc *prev, *next;
 };
 
 static int feed(struct proc *p, enum proc_event e, int status, int err);
+static int feed_detail(struct proc *p, enum proc_event e, int status,
+		       int err, const char *detail);
+static bool exec_settle(struct proc *p);
 
 /* ------------------------------------------------------------ context */
 
@@ -63,6 +67,10 @@ on_child(struct ev_loop *loop, ev_child *w, int revents)
 		log_debug("reaped unknown pid %d", w->rpid);
 		return;
 	}
+	/* the exec verdict first: a child that could not exec is a spawn
+	 * error, not an exit */
+	if (p->exec_io.fd >= 0 && !exec_settle(p))
+		return;
 	p->pid = 0;
 	feed(p, PROC_EV_EXITED, w->rstatus, 0);
 }
@@ -197,6 +205,7 @@ proc_reopen_logs(struct proc *p)
 /* ------------------------------------------------------------ life */
 
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents);
+static void on_exec_io(struct ev_loop *loop, ev_io *w, int revents);
 
 struct proc *
 proc_new(struct proc_ctx *ctx, const struct rl_process *conf)
@@ -207,6 +216,7 @@ proc_new(struct proc_ctx *ctx, const struct rl_process *conf)
 	p->conf = conf;
 	proc_fsm_init(&p->fsm, conf->program);
 	ev_timer_init(&p->timer, on_timer, 0., 0.);
+	ev_io_init(&p->exec_io, on_exec_io, -1, EV_READ);
 	open_logs(p);
 	p->prev = ctx->tail;
 	if (ctx->tail != NULL)
@@ -233,6 +243,10 @@ proc_free(struct proc *p)
 		(void)kill(p->pid, SIGKILL);
 	}
 	ev_timer_stop(ctx->loop, &p->timer);
+	if (p->exec_io.fd >= 0) {
+		ev_io_stop(ctx->loop, &p->exec_io);
+		close(p->exec_io.fd);
+	}
 	for (int s = 0; s < _PROC_STREAM_MAX; s++)
 		logfile_unref(p->log[s]);
 	proc_set_extra_args(p, NULL, NULL);
@@ -384,6 +398,48 @@ close_pair(int fds[2])
 	fds[0] = fds[1] = -1;
 }
 
+/* Read the child's exec verdict and feed it: SPAWNED, or SPAWN_ERROR
+ * (the failed child is then forgotten: the reaper ignores its pid).
+ * False when the verdict is a spawn error. */
+static bool
+exec_settle(struct proc *p)
+{
+	const struct rl_process *c = p->conf;
+	struct spawn_result res;
+	int fd = p->exec_io.fd, r;
+	pid_t pid = p->pid;
+
+	ev_io_stop(p->ctx->loop, &p->exec_io);
+	ev_io_set(&p->exec_io, -1, EV_READ);
+	r = spawn_finish(fd, pid, &res);
+	close(fd);
+	if (r < 0)
+		res = (struct spawn_result){.pid = pid}; /* assume it ran */
+	if (res.pid <= 0) {
+		errno = res.child_errno;
+		log_warn("%s: spawn error (%s '%s')", proc_namespec(p),
+			 spawn_stage_to_string(res.stage),
+			 res.stage == SPAWN_STAGE_CHDIR ? c->directory
+							: c->argv[0]);
+		p->pid = 0;
+		if (p->fsm.state == PROC_STARTING)
+			feed(p, PROC_EV_SPAWN_ERROR, 0, res.child_errno);
+		else
+			feed(p, PROC_EV_EXITED, 127 << 8, 0);
+		return false;
+	}
+	log_info("spawned: '%s' with pid %d", proc_namespec(p), pid);
+	if (p->fsm.state == PROC_STARTING)
+		feed(p, PROC_EV_SPAWNED, 0, 0);
+	return true;
+}
+
+static void
+on_exec_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+	exec_settle(container_of(w, struct proc, exec_io));
+}
+
 static void
 do_spawn(struct proc *p)
 {
@@ -395,8 +451,8 @@ do_spawn(struct proc *p)
 		.umask = prog->umask,
 		.pdeathsig = true,
 	};
-	struct spawn_result res = {0};
-	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, r;
+	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, efd, r;
+	pid_t pid;
 	gid_t *groups = NULL;
 	char **env = NULL;
 	const char **argv = build_argv(p);
@@ -413,10 +469,13 @@ do_spawn(struct proc *p)
 		}
 		r = resolve_user(prog->user, &req, &groups);
 		if (r < 0) {
-			log_warnx("%s: unknown user '%s'", proc_namespec(p),
-				  prog->user);
+			char detail[160];
+
+			snprintf(detail, sizeof(detail), "unknown user '%s'",
+				 prog->user);
+			log_warnx("%s: %s", proc_namespec(p), detail);
 			free(argv);
-			feed(p, PROC_EV_SPAWN_ERROR, 0, -r);
+			feed_detail(p, PROC_EV_SPAWN_ERROR, 0, -r, detail);
 			return;
 		}
 	}
@@ -429,22 +488,14 @@ do_spawn(struct proc *p)
 	req.stderr_fd = prog->redirect_stderr ? outp[1] : errp[1];
 	env = build_env(p);
 	req.envp = (const char *const *)env;
-	r = spawn_process(&req, &res);
+	r = spawn_start(&req, &pid, &efd);
 	if (r < 0)
 		goto fork_error;
-	if (res.pid <= 0) {
-		errno = res.child_errno;
-		log_warn("%s: spawn error (%s '%s')", proc_namespec(p),
-			 spawn_stage_to_string(res.stage),
-			 res.stage == SPAWN_STAGE_CHDIR ? c->directory
-							: c->argv[0]);
-		close_pair(outp);
-		close_pair(errp);
-		feed(p, PROC_EV_SPAWN_ERROR, 0, res.child_errno);
-		goto out;
-	}
-	p->pid = res.pid;
-	log_info("spawned: '%s' with pid %d", proc_namespec(p), res.pid);
+	/* the verdict of exec comes later through EFD (exec_settle), so
+	 * that many children exec at once */
+	p->pid = pid;
+	ev_io_set(&p->exec_io, efd, EV_READ);
+	ev_io_start(p->ctx->loop, &p->exec_io);
 	if (outp[0] >= 0) {
 		close(outp[1]);
 		logpipe_new(p->ctx->loop, outp[0], p->log[PROC_STDOUT]);
@@ -453,7 +504,6 @@ do_spawn(struct proc *p)
 		close(errp[1]);
 		logpipe_new(p->ctx->loop, errp[0], p->log[PROC_STDERR]);
 	}
-	feed(p, PROC_EV_SPAWNED, 0, 0);
 	goto out;
 
 fork_error:
@@ -565,7 +615,8 @@ do_signal(struct proc *p, int sig, bool group)
 }
 
 static int
-feed(struct proc *p, enum proc_event e, int status, int err)
+feed_detail(struct proc *p, enum proc_event e, int status, int err,
+	    const char *detail)
 {
 	struct proc_input in = {
 		.event = e,
@@ -573,6 +624,7 @@ feed(struct proc *p, enum proc_event e, int status, int err)
 		.wall_ms = util_wall_ms(),
 		.status = status,
 		.err = err,
+		.detail = detail,
 	};
 	struct proc_output out;
 	enum proc_state from = p->fsm.state, prev = from;
@@ -599,6 +651,12 @@ feed(struct proc *p, enum proc_event e, int status, int err)
 	if (out.actions & PROC_ACT_SPAWN)
 		do_spawn(p);
 	return 0;
+}
+
+static int
+feed(struct proc *p, enum proc_event e, int status, int err)
+{
+	return feed_detail(p, e, status, err, NULL);
 }
 
 static void

@@ -112,11 +112,11 @@ set_deadline(struct proc_fsm *f, struct proc_output *out, int64_t at)
 }
 
 static void
-set_reason_errno(struct proc_fsm *f, int err)
+set_reason_errno(struct proc_fsm *f, const struct proc_input *in)
 {
-	f->spawn_errno = err;
+	f->spawn_errno = in->err;
 	snprintf(f->reason, sizeof(f->reason), "spawn error: %s",
-		 strerror(err));
+		 in->detail != NULL ? in->detail : strerror(in->err));
 }
 
 /* STARTING, spawn requested.  supervisord's spawn(): the start time is
@@ -263,7 +263,7 @@ static int
 on_spawn_error(struct proc_fsm *f, const struct proc_input *in,
 	       struct proc_output *out)
 {
-	set_reason_errno(f, in->err);
+	set_reason_errno(f, in);
 	f->backoff = 0;
 	f->stop_wall_ms = in->wall_ms;
 	enter(f, out, PROC_FATAL);
@@ -275,7 +275,7 @@ static int
 on_fork_error(struct proc_fsm *f, const struct proc_input *in,
 	      struct proc_output *out)
 {
-	set_reason_errno(f, in->err);
+	set_reason_errno(f, in);
 	failed_attempt(f, in, out);
 	return 0;
 }

@@ -99,6 +99,8 @@ struct proc_input {
 	int64_t wall_ms; /* realtime, for display only */
 	int status;	 /* PROC_EV_EXITED: the waitpid status */
 	int err;	 /* *_ERROR events: the positive errno */
+	const char *detail; /* *_ERROR events: shown instead of strerror(err),
+			     * e.g. "unknown user 'x'" */
 };
 
 enum {

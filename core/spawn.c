@@ -179,12 +179,10 @@ child(const struct spawn_req *req, int errfd, pid_t parent)
 }
 
 int
-spawn_process(const struct spawn_req *req, struct spawn_result *ret)
+spawn_start(const struct spawn_req *req, pid_t *ret_pid, int *ret_errfd)
 {
-	struct child_error ce;
 	pid_t parent = getpid(), pid;
 	int pfd[2], r;
-	ssize_t n;
 
 	if (req->argv == NULL || req->argv[0] == NULL)
 		return -EINVAL;
@@ -202,16 +200,26 @@ spawn_process(const struct spawn_req *req, struct spawn_result *ret)
 		child(req, pfd[1], parent);
 	}
 	close(pfd[1]);
+	*ret_pid = pid;
+	*ret_errfd = pfd[0];
+	return 0;
+}
+
+int
+spawn_finish(int errfd, pid_t pid, struct spawn_result *ret)
+{
+	struct child_error ce;
+	ssize_t n;
+
 	do
-		n = read(pfd[0], &ce, sizeof(ce));
+		n = read(errfd, &ce, sizeof(ce));
 	while (n < 0 && errno == EINTR);
-	close(pfd[0]);
+	if (n < 0)
+		return -errno;
 	if (n == 0) {
 		*ret = (struct spawn_result){.pid = pid};
 		return 0;
 	}
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
 	if (n != (ssize_t)sizeof(ce) || ce.err <= 0)
 		ce = (struct child_error){.err = EIO, .stage = SPAWN_STAGE_NONE};
 	*ret = (struct spawn_result){
@@ -219,5 +227,24 @@ spawn_process(const struct spawn_req *req, struct spawn_result *ret)
 		.stage = (unsigned)ce.stage < _SPAWN_STAGE_MAX ? ce.stage
 							       : SPAWN_STAGE_NONE,
 	};
+	return 0;
+}
+
+int
+spawn_process(const struct spawn_req *req, struct spawn_result *ret)
+{
+	pid_t pid;
+	int fd, r;
+
+	r = spawn_start(req, &pid, &fd);
+	if (r < 0)
+		return r;
+	r = spawn_finish(fd, pid, ret);
+	close(fd);
+	if (r < 0)
+		*ret = (struct spawn_result){.child_errno = -r};
+	if (ret->pid <= 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
 	return 0;
 }

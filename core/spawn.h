@@ -13,8 +13,11 @@
  * pipe and the child _exit(127)s; the parent reads that pipe: 0 bytes
  * means exec succeeded.
  *
- * A child that failed is reaped here, synchronously, so the one reaper
- * of the daemon never sees it.
+ * Two ways to use it: spawn_process() waits for the child's exec (and
+ * reaps a child that failed), for tests and tools; the daemon uses
+ * spawn_start() and reads the pipe from its event loop with
+ * spawn_finish() once it is readable, so that many spawns overlap, and
+ * lets its one reaper collect a child that failed.
  *
  * Ownership: the request and its strings belong to the caller and are
  * only read during spawn_process().  The caller keeps its own fds.
@@ -64,5 +67,14 @@ struct spawn_result {
  * (ret->child_errno, ret->stage; already reaped).  -errno: the parent
  * could not even try (pipe, fork: EAGAIN, EMFILE, ENOMEM). */
 int spawn_process(const struct spawn_req *req, struct spawn_result *ret);
+
+/* Fork and return at once: *RET_PID and *RET_ERRFD, the read end of the
+ * exec-error pipe (close-on-exec, blocking), which the caller owns.
+ * -errno when pipe or fork failed. */
+int spawn_start(const struct spawn_req *req, pid_t *ret_pid, int *ret_errfd);
+/* Read ERRFD (readable, or the child gone): RET as spawn_process()'s,
+ * PID being the child's.  The caller closes ERRFD; a failed child is not
+ * reaped here. */
+int spawn_finish(int errfd, pid_t pid, struct spawn_result *ret);
 
 #endif

@@ -13,6 +13,7 @@
 #define STATS_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -31,7 +32,7 @@ struct series {
 	enum series_kind kind;
 	double scale; /* ratio points are scale * dnum / dden */
 	double num, den;
-	double inst;   /* the latest sample's value */
+	double inst; /* the latest sample's value */
 	bool has_inst;
 	struct {
 		double num, den;
@@ -97,12 +98,12 @@ struct member {
 	int statfd, childfd, iofd; /* -1 when absent */
 	bool io_denied;
 	bool has_prev;
-	bool fresh; /* opened during the current walk */
-	bool dead;  /* its stat could not be read: gone */
-	bool io_prev; /* rd, wr hold a reading */
+	bool fresh;    /* opened during the current walk */
+	bool dead;     /* its stat could not be read: gone */
+	bool io_prev;  /* rd, wr hold a reading */
 	bool has_stat; /* threads, rss_pages hold a reading */
 	uint32_t uid;
-	uint64_t visit; /* walk generation that reached it */
+	uint64_t visit;       /* walk generation that reached it */
 	uint64_t cpu, rd, wr; /* cpu: ns with the CPU clock, else ticks */
 	uint64_t threads, rss_pages;
 	struct proc *owner;
@@ -115,10 +116,10 @@ struct proc {
 	bool alive;
 	bool has_prev;
 	bool io_readable;
-	bool io_prev;           /* an I/O turn happened */
-	unsigned io_countdown;  /* cycles to the next I/O turn */
+	bool io_prev;            /* an I/O turn happened */
+	unsigned io_countdown;   /* cycles to the next I/O turn */
 	unsigned stat_countdown; /* cycles to the next stat turn */
-	int64_t io_ns;          /* time of the last I/O turn */
+	int64_t io_ns;           /* time of the last I/O turn */
 	uint64_t gen;
 	struct member **members; /* [0] is the root, when alive */
 	size_t nmembers, capmembers;
@@ -187,11 +188,55 @@ struct stats_sampler {
 	size_t capwalk;
 };
 
-/* json.c reads values through these (sampler.c) */
-bool series_value(const struct series *s, int period, double *ret);
-void series_figures(const struct series *s, int period,
-		    struct stats_figures *ret);
-double sampler_cores(const struct stats_sampler *s);
-uint64_t sampler_mem_capacity(const struct stats_sampler *s);
+/* A counter that went down was reset (driver reload, new device):
+ * everything it holds is new (reference/stats.md §5.2). */
+static inline uint64_t
+stats_counter_delta(uint64_t cur, uint64_t prev)
+{
+	return cur >= prev ? cur - prev : cur;
+}
+
+/* series.c */
+void stats_series_init(struct series *s, enum series_kind kind, double scale,
+		       unsigned history);
+void stats_series_done(struct series *s);
+void stats_series_gauge(struct series *s, double v);
+/* Counters only grow: the caller passes non-negative deltas. */
+void stats_series_add(struct series *s, double dnum, double dden);
+void stats_series_integrate(struct series *s, size_t p);
+/* The value for PERIOD (STATS_LAST_SAMPLE or an index); false if none. */
+bool stats_series_value(const struct series *s, int period, double *ret);
+void stats_series_figures(const struct series *s, int period,
+			  struct stats_figures *ret);
+
+/* node.c */
+void stats_node_close_fds(struct node *n);
+/* Drops every node series and starts them again (empty). */
+void stats_node_reset(struct stats_sampler *s);
+/* 0, or the first -errno of the files that could not be read. */
+int stats_node_sample(struct stats_sampler *s, double dt);
+/* Online CPUs and cgroup limits, re-read every 30 s. */
+void stats_node_capacity(struct stats_sampler *s, int64_t now_ns);
+/* Cores: online CPUs, or the cgroup quota when lower. */
+double stats_node_cores(const struct stats_sampler *s);
+/* Bytes: MemTotal, or the cgroup limit when lower. */
+uint64_t stats_node_mem_capacity(const struct stats_sampler *s);
+
+/* proc.c */
+/* TARGETS become the tracked set (new ones added, missing ones freed). */
+void stats_procs_sync(struct stats_sampler *s, const struct stats_target *t,
+		      size_t n);
+void stats_proc_sample(struct stats_sampler *s, struct proc *p, int64_t now_ns,
+		       double dt);
+void stats_procs_tcp(struct stats_sampler *s, int64_t now_ns, double dt);
+void stats_apps_sample(struct stats_sampler *s);
+void stats_apps_integrate(struct stats_sampler *s, size_t period);
+void stats_procs_free(struct stats_sampler *s);
+struct proc *stats_proc_find(const struct stats_sampler *s,
+			     const char *namespec);
+/* Free and drop the entries whose uint64_t at GEN_OFFSET is neither GEN
+ * nor KEEP. */
+void stats_map_sweep(struct stats_map *m, uint64_t gen, uint64_t keep,
+		     size_t gen_offset);
 
 #endif

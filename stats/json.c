@@ -54,14 +54,14 @@ put(cJSON *obj, cJSON *win, const char *key, const struct series *se,
 	struct stats_figures f;
 	double v;
 
-	if (measured && series_value(se, period, &v))
+	if (measured && stats_series_value(se, period, &v))
 		add_number(obj, key, v / div);
 	else
 		cJSON_AddNullToObject(obj, key);
 	if (win == NULL || period < 0)
 		return;
 	if (measured)
-		series_figures(se, period, &f);
+		stats_series_figures(se, period, &f);
 	else
 		f = (struct stats_figures){0};
 	add_figures(win, key, &f, div);
@@ -99,13 +99,31 @@ add_psi(cJSON *obj, const char *key, bool has, const struct procfs_psi *p)
 	}
 }
 
+/* {NAME_KEY: NAME, K1: S1's value, K2: S2's value, "window"} into ARR:
+ * one interface or one disk. */
+static void
+add_pair(const struct stats_sampler *s, cJSON *arr, int period,
+	 const char *name_key, const char *name, const char *k1,
+	 const struct series *s1, const char *k2, const struct series *s2)
+{
+	cJSON *e = cJSON_CreateObject();
+	cJSON *ew = period >= 0 ? new_window(s, period) : NULL;
+
+	cJSON_AddStringToObject(e, name_key, name);
+	put(e, ew, k1, s1, period, 1, true);
+	put(e, ew, k2, s2, period, 1, true);
+	if (ew != NULL)
+		cJSON_AddItemToObject(e, "window", ew);
+	cJSON_AddItemToArray(arr, e);
+}
+
 cJSON *
 stats_json_instance(const struct stats_sampler *s, const char *instance,
 		    int period)
 {
 	const struct node *n = &s->node;
 	bool on = (s->conf.enabled & STATS_HOST) != 0;
-	cJSON *o, *win, *a, *wa, *e, *ew;
+	cJSON *o, *win, *a, *wa, *e;
 	size_t i;
 
 	if (period >= (int)s->conf.nperiods)
@@ -123,16 +141,17 @@ stats_json_instance(const struct stats_sampler *s, const char *instance,
 
 		if (!n->cpus[i].present)
 			continue;
-		cJSON_AddItemToArray(a, series_value(&n->cpus[i].s, period, &v)
-						? cJSON_CreateNumber(round3(v))
-						: cJSON_CreateNull());
+		cJSON_AddItemToArray(
+			a, stats_series_value(&n->cpus[i].s, period, &v)
+				   ? cJSON_CreateNumber(round3(v))
+				   : cJSON_CreateNull());
 		if (wa != NULL) {
 			cJSON *tmp = cJSON_CreateObject();
 
-			series_figures(&n->cpus[i].s, period, &f);
+			stats_series_figures(&n->cpus[i].s, period, &f);
 			add_figures(tmp, "cpu", &f, 1);
-			cJSON_AddItemToArray(wa, cJSON_DetachItemFromObject(tmp,
-									   "cpu"));
+			cJSON_AddItemToArray(
+				wa, cJSON_DetachItemFromObject(tmp, "cpu"));
 			cJSON_Delete(tmp);
 		}
 	}
@@ -146,35 +165,21 @@ stats_json_instance(const struct stats_sampler *s, const char *instance,
 	if (on && n->has_load) {
 		a = cJSON_AddArrayToObject(o, "load_average");
 		for (i = 0; i < 3; i++)
-			cJSON_AddItemToArray(a, cJSON_CreateNumber(
-							round3(n->load.load[i])));
+			cJSON_AddItemToArray(
+				a, cJSON_CreateNumber(round3(n->load.load[i])));
 	} else {
 		cJSON_AddNullToObject(o, "load_average");
 	}
 	a = cJSON_AddArrayToObject(o, "net");
-	for (i = 0; on && i < n->nifaces; i++) {
-		e = cJSON_CreateObject();
-		ew = period >= 0 ? new_window(s, period) : NULL;
-		cJSON_AddStringToObject(e, "interface", n->ifaces[i].name);
-		put(e, ew, "rx_bytes_per_s", &n->ifaces[i].srx, period, 1, true);
-		put(e, ew, "tx_bytes_per_s", &n->ifaces[i].stx, period, 1, true);
-		if (ew != NULL)
-			cJSON_AddItemToObject(e, "window", ew);
-		cJSON_AddItemToArray(a, e);
-	}
+	for (i = 0; on && i < n->nifaces; i++)
+		add_pair(s, a, period, "interface", n->ifaces[i].name,
+			 "rx_bytes_per_s", &n->ifaces[i].srx, "tx_bytes_per_s",
+			 &n->ifaces[i].stx);
 	a = cJSON_AddArrayToObject(o, "disk");
-	for (i = 0; on && i < n->ndisks; i++) {
-		e = cJSON_CreateObject();
-		ew = period >= 0 ? new_window(s, period) : NULL;
-		cJSON_AddStringToObject(e, "device", n->disks[i].name);
-		put(e, ew, "read_bytes_per_s", &n->disks[i].srd, period, 1,
-		    true);
-		put(e, ew, "write_bytes_per_s", &n->disks[i].swr, period, 1,
-		    true);
-		if (ew != NULL)
-			cJSON_AddItemToObject(e, "window", ew);
-		cJSON_AddItemToArray(a, e);
-	}
+	for (i = 0; on && i < n->ndisks; i++)
+		add_pair(s, a, period, "device", n->disks[i].name,
+			 "read_bytes_per_s", &n->disks[i].srd,
+			 "write_bytes_per_s", &n->disks[i].swr);
 	e = cJSON_AddObjectToObject(o, "pressure");
 	add_psi(e, "cpu", on && n->has_psi[PSI_CPU], &n->psi[PSI_CPU]);
 	add_psi(e, "memory", on && n->has_psi[PSI_MEMORY], &n->psi[PSI_MEMORY]);
@@ -185,9 +190,9 @@ stats_json_instance(const struct stats_sampler *s, const char *instance,
 		add_number(e, "cpu_quota_cores", n->quota_cores);
 	else
 		cJSON_AddNullToObject(e, "cpu_quota_cores");
-	add_number(e, "cores", sampler_cores(s));
+	add_number(e, "cores", stats_node_cores(s));
 	cJSON_AddNumberToObject(e, "memory_bytes",
-				(double)sampler_mem_capacity(s));
+				(double)stats_node_mem_capacity(s));
 	if (n->mem_limit > 0)
 		cJSON_AddNumberToObject(e, "memory_limit_bytes",
 					(double)n->mem_limit);
@@ -220,7 +225,7 @@ cJSON *
 stats_json_processes(const struct stats_sampler *s, const char *instance,
 		     int period, const char *filter)
 {
-	double cpu_div = s->conf.irix_mode ? 1 : sampler_cores(s);
+	double cpu_div = s->conf.irix_mode ? 1 : stats_node_cores(s);
 	cJSON *arr;
 	size_t i;
 
@@ -237,7 +242,8 @@ stats_json_processes(const struct stats_sampler *s, const char *instance,
 		o = cJSON_CreateObject();
 		win = new_window(s, period);
 		cJSON_AddStringToObject(o, "namespec", p->namespec);
-		cJSON_AddStringToObject(o, "instance", instance ? instance : "");
+		cJSON_AddStringToObject(o, "instance",
+					instance ? instance : "");
 		cJSON_AddNumberToObject(o, "pid", p->pid);
 		cJSON_AddBoolToObject(o, "running", alive);
 		put(o, win, "cpu_percent", &p->cpu, period, cpu_div, alive);
@@ -259,11 +265,23 @@ stats_json_processes(const struct stats_sampler *s, const char *instance,
 	return arr;
 }
 
+/* As matches(), except that a namespec selects its application. */
+static bool
+app_matches(const char *filter, const char *app)
+{
+	size_t n = strlen(app);
+
+	if (filter != NULL && strchr(filter, ':') != NULL &&
+	    strcmp(filter, "all") != 0)
+		return strncmp(filter, app, n) == 0 && filter[n] == ':';
+	return matches(filter, app, n);
+}
+
 cJSON *
 stats_json_applications(const struct stats_sampler *s, int period,
 			const char *filter)
 {
-	double cpu_div = s->conf.irix_mode ? 1 : sampler_cores(s);
+	double cpu_div = s->conf.irix_mode ? 1 : stats_node_cores(s);
 	cJSON *arr;
 	size_t i;
 
@@ -274,7 +292,7 @@ stats_json_applications(const struct stats_sampler *s, int period,
 		const struct app *a = s->apps[i];
 		cJSON *o, *win;
 
-		if (!matches(filter, a->name, strlen(a->name)))
+		if (!app_matches(filter, a->name))
 			continue;
 		o = cJSON_CreateObject();
 		win = new_window(s, period);
@@ -298,7 +316,8 @@ sum_into(cJSON *dst, const cJSON *src, const char *key)
 	if (!cJSON_IsNumber(v))
 		return;
 	if (cJSON_IsNumber(d))
-		cJSON_SetNumberValue(d, round3(d->valuedouble + v->valuedouble));
+		cJSON_SetNumberValue(d,
+				     round3(d->valuedouble + v->valuedouble));
 	else
 		cJSON_ReplaceItemInObjectCaseSensitive(
 			dst, key, cJSON_CreateNumber(v->valuedouble));
@@ -316,7 +335,8 @@ stats_json_sum_applications(const cJSON *processes)
 
 	cJSON_ArrayForEach(p, processes)
 	{
-		const cJSON *ns = cJSON_GetObjectItemCaseSensitive(p, "namespec");
+		const cJSON *ns =
+			cJSON_GetObjectItemCaseSensitive(p, "namespec");
 		const cJSON *pw = cJSON_GetObjectItemCaseSensitive(p, "window");
 		cJSON *a = NULL, *w, *it;
 		const char *colon;
@@ -329,8 +349,9 @@ stats_json_sum_applications(const cJSON *processes)
 			    : strlen(ns->valuestring);
 		cJSON_ArrayForEach(it, arr)
 		{
-			const char *name = cJSON_GetObjectItemCaseSensitive(
-						   it, "name")->valuestring;
+			const char *name =
+				cJSON_GetObjectItemCaseSensitive(it, "name")
+					->valuestring;
 
 			if (strlen(name) == len &&
 			    memcmp(name, ns->valuestring, len) == 0) {
@@ -360,15 +381,16 @@ stats_json_sum_applications(const cJSON *processes)
 		cJSON_SetNumberValue(it, it->valuedouble + 1);
 		w = cJSON_GetObjectItemCaseSensitive(a, "window");
 		for (k = 0; k < ARRAY_SIZE(keys); k++) {
-			const cJSON *src = cJSON_GetObjectItemCaseSensitive(
-				pw, keys[k]);
+			const cJSON *src =
+				cJSON_GetObjectItemCaseSensitive(pw, keys[k]);
 
 			sum_into(a, p, keys[k]);
 			if (src != NULL)
 				for (f = 0; f < ARRAY_SIZE(figs); f++)
-					sum_into(cJSON_GetObjectItemCaseSensitive(
-							 w, keys[k]),
-						 src, figs[f]);
+					sum_into(
+						cJSON_GetObjectItemCaseSensitive(
+							w, keys[k]),
+						src, figs[f]);
 		}
 	}
 	return arr;
@@ -390,12 +412,12 @@ stats_json_render(const struct stats_sampler *s, const char *instance,
 			cJSON_AddItemToArray(arr, item);
 	}
 	if (what & STATS_PROCESS) {
-		cJSON_AddItemToObject(root, "processes",
-				      stats_json_processes(s, instance, period,
-							   filter));
-		cJSON_AddItemToObject(root, "applications",
-				      stats_json_applications(s, period,
-							      filter));
+		cJSON_AddItemToObject(
+			root, "processes",
+			stats_json_processes(s, instance, period, filter));
+		cJSON_AddItemToObject(
+			root, "applications",
+			stats_json_applications(s, period, filter));
 	}
 	out = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);

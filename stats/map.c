@@ -79,9 +79,11 @@ stats_map_del(struct stats_map *m, uint64_t key)
 	}
 	value = m->slots[i].value;
 	/* shift back the entries that probed past the hole */
-	for (j = (i + 1) & mask; m->slots[j].value != NULL; j = (j + 1) & mask) {
+	for (j = (i + 1) & mask; m->slots[j].value != NULL;
+	     j = (j + 1) & mask) {
 		k = slot_of(m->slots[j].key, m->cap);
-		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
+		if ((j > i && (k <= i || k > j)) ||
+		    (j < i && k <= i && k > j)) {
 			m->slots[i] = m->slots[j];
 			i = j;
 		}

@@ -24,7 +24,10 @@ struct stats_map_slot {
 	void *value; /* NULL = empty slot */
 };
 
-#define STATS_MAP_INIT {NULL, 0, 0}
+#define STATS_MAP_INIT                                                         \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
 
 /* VALUE must not be NULL.  Replaces an existing value. */
 void stats_map_put(struct stats_map *m, uint64_t key, void *value);

@@ -37,15 +37,26 @@ static int
 nl_errno(int nle)
 {
 	switch (nle < 0 ? -nle : nle) {
-	case NLE_NOMEM: return -ENOMEM;
-	case NLE_PERM: case NLE_NOACCESS: return -EPERM;
-	case NLE_AGAIN: return -EAGAIN;
-	case NLE_INTR: case NLE_DUMP_INTR: return -EINTR;
-	case NLE_OPNOTSUPP: case NLE_MSGTYPE_NOSUPPORT:
-	case NLE_PROTO_MISMATCH: return -EOPNOTSUPP;
-	case NLE_AF_NOSUPPORT: return -EAFNOSUPPORT;
-	case NLE_INVAL: return -EINVAL;
-	default: return -EIO;
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_PERM:
+	case NLE_NOACCESS:
+		return -EPERM;
+	case NLE_AGAIN:
+		return -EAGAIN;
+	case NLE_INTR:
+	case NLE_DUMP_INTR:
+		return -EINTR;
+	case NLE_OPNOTSUPP:
+	case NLE_MSGTYPE_NOSUPPORT:
+	case NLE_PROTO_MISMATCH:
+		return -EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT:
+		return -EAFNOSUPPORT;
+	case NLE_INVAL:
+		return -EINVAL;
+	default:
+		return -EIO;
 	}
 }
 
@@ -86,7 +97,8 @@ stats_links_free(struct stats_links *l)
 
 int
 stats_links_read(struct stats_links *l,
-		 void (*fn)(const struct stats_link *link, void *ctx), void *ctx)
+		 void (*fn)(const struct stats_link *link, void *ctx),
+		 void *ctx)
 {
 	struct nl_object *o;
 	int r;
@@ -101,8 +113,10 @@ stats_links_read(struct stats_links *l,
 			.ifindex = rtnl_link_get_ifindex(link),
 			.name = name ? name : "",
 			.up = (rtnl_link_get_flags(link) & IFF_UP) != 0,
-			.rx_bytes = rtnl_link_get_stat(link, RTNL_LINK_RX_BYTES),
-			.tx_bytes = rtnl_link_get_stat(link, RTNL_LINK_TX_BYTES),
+			.rx_bytes =
+				rtnl_link_get_stat(link, RTNL_LINK_RX_BYTES),
+			.tx_bytes =
+				rtnl_link_get_stat(link, RTNL_LINK_TX_BYTES),
 		};
 		fn(&s, ctx);
 	}
@@ -200,12 +214,12 @@ stats_tcp_dump(struct stats_tcp *t,
 			.sdiag_family = (uint8_t)families[i],
 			.sdiag_protocol = IPPROTO_TCP,
 			.idiag_ext = 1 << (INET_DIAG_INFO - 1),
-			.idiag_states = ~((1u << TCP_LISTEN) |
-					  (1u << TCP_TIME_WAIT)),
+			.idiag_states =
+				~((1u << TCP_LISTEN) | (1u << TCP_TIME_WAIT)),
 		};
 
-		r = nl_send_simple(t->sk, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP,
-				   &req, sizeof(req));
+		r = nl_send_simple(t->sk, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, &req,
+				   sizeof(req));
 		if (r < 0)
 			return nl_errno(r);
 		if ((r = nl_recvmsgs_default(t->sk)) < 0)

@@ -267,17 +267,24 @@ parse_cpu_fields(struct cur *c, struct procfs_cpu_times *ret)
 	if (!at_eol(c))
 		return -EINVAL;
 	*ret = (struct procfs_cpu_times){
-		.user = v[0], .nice = v[1], .system = v[2], .idle = v[3],
-		.iowait = v[4], .irq = v[5], .softirq = v[6], .steal = v[7],
-		.guest = v[8], .guest_nice = v[9],
+		.user = v[0],
+		.nice = v[1],
+		.system = v[2],
+		.idle = v[3],
+		.iowait = v[4],
+		.irq = v[5],
+		.softirq = v[6],
+		.steal = v[7],
+		.guest = v[8],
+		.guest_nice = v[9],
 	};
 	return 0;
 }
 
 int
 procfs_parse_stat(const char *buf, size_t len,
-		  struct procfs_cpu_times *ret_total, struct procfs_cpu *ret_cpus,
-		  size_t max, size_t *ret_n)
+		  struct procfs_cpu_times *ret_total,
+		  struct procfs_cpu *ret_cpus, size_t max, size_t *ret_n)
 {
 	struct cur c = {buf, buf + len};
 	struct procfs_cpu_times total, t;
@@ -302,7 +309,8 @@ procfs_parse_stat(const char *buf, size_t len,
 			if ((r = parse_cpu_fields(&c, &t)) < 0)
 				return r;
 			if (n < max)
-				ret_cpus[n] = (struct procfs_cpu){(unsigned)idx, t};
+				ret_cpus[n] =
+					(struct procfs_cpu){(unsigned)idx, t};
 			n++;
 		}
 		skip_line(&c);
@@ -576,14 +584,29 @@ procfs_parse_pid_stat(const char *buf, size_t len, struct procfs_pid_stat *ret)
 		if ((r = lex_u64(&c, &v)) < 0)
 			return r;
 		switch (field) {
-		case 14: s.utime = v; break;
-		case 15: s.stime = v; break;
-		case 19: s.nice = v > INT64_MAX ? INT64_MAX : (int64_t)v; break;
-		case 20: s.threads = v; break;
-		case 22: s.starttime = v; break;
-		case 23: s.vsize = v; break;
-		case 24: s.rss_pages = v; break;
-		default: break;
+		case 14:
+			s.utime = v;
+			break;
+		case 15:
+			s.stime = v;
+			break;
+		case 19:
+			s.nice = v > INT64_MAX ? INT64_MAX : (int64_t)v;
+			break;
+		case 20:
+			s.threads = v;
+			break;
+		case 22:
+			s.starttime = v;
+			break;
+		case 23:
+			s.vsize = v;
+			break;
+		case 24:
+			s.rss_pages = v;
+			break;
+		default:
+			break;
 		}
 	}
 	if (pid > INT32_MAX || ppid < 0 || ppid > INT32_MAX)
@@ -611,8 +634,8 @@ procfs_parse_pid_io(const char *buf, size_t len, struct procfs_pid_io *ret)
 	unsigned seen;
 	int r;
 
-	if ((r = parse_keyed(buf, len, keys, ARRAY_SIZE(keys), 1, &io,
-			     &seen)) < 0)
+	if ((r = parse_keyed(buf, len, keys, ARRAY_SIZE(keys), 1, &io, &seen)) <
+	    0)
 		return r;
 	/* read_bytes and write_bytes are what we publish */
 	if ((seen & 0xc) != 0xc)
@@ -736,16 +759,16 @@ procfs_parse_cgroup(const char *buf, size_t len, struct procfs_cgroup *ret)
 		if (c2 == NULL)
 			continue;
 		if (c1 - line == 1 && line[0] == '0' && c2 == c1 + 1) {
-			if ((r = copy_path(cg.v2, sizeof(cg.v2), c2 + 1,
-					   eol)) < 0)
+			if ((r = copy_path(cg.v2, sizeof(cg.v2), c2 + 1, eol)) <
+			    0)
 				return r;
 		}
 		if (has_controller(c1 + 1, c2, "cpu") &&
 		    (r = copy_path(cg.cpu, sizeof(cg.cpu), c2 + 1, eol)) < 0)
 			return r;
 		if (has_controller(c1 + 1, c2, "memory") &&
-		    (r = copy_path(cg.memory, sizeof(cg.memory), c2 + 1,
-				   eol)) < 0)
+		    (r = copy_path(cg.memory, sizeof(cg.memory), c2 + 1, eol)) <
+			    0)
 			return r;
 	}
 	*ret = cg;

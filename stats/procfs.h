@@ -27,7 +27,10 @@ struct procfs_buf {
 	size_t cap;
 };
 
-#define PROCFS_BUF_INIT {NULL, 0, 0}
+#define PROCFS_BUF_INIT                                                        \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
 #define PROCFS_BUF_MAX (16u << 20) /* nothing we read is larger */
 
 /* Read FD from offset 0 to end of file with pread (seq_file files give a

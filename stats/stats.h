@@ -16,6 +16,10 @@
  * otherwise returns at once.  Processes are tracked through held /proc
  * fds, which refuse to read a reused pid (ESRCH), and their descendants
  * through /proc/PID/task/TID/children; vanished processes are normal.
+ * CPU is sampled every time (from the CPU clocks, in ns, when PROC_ROOT
+ * is the real /proc; from stat ticks otherwise); RSS, threads and disk
+ * I/O every fifth sample, so a memory figure may be up to four
+ * collecting periods old.
  *
  * Units: CPU of a process in percent of one core ("IRIX"), divided by the
  * node's core capacity in Solaris mode (irix_mode false) when reported;
@@ -47,11 +51,11 @@ enum {
 };
 
 struct stats_config {
-	unsigned enabled;             /* STATS_HOST | STATS_PROCESS */
-	int64_t collecting_period_ms; /* 100 ms .. 1 h */
-	size_t nperiods;              /* 1 .. STATS_PERIODS_MAX */
+	unsigned enabled;                      /* STATS_HOST | STATS_PROCESS */
+	int64_t collecting_period_ms;          /* 100 ms .. 1 h */
+	size_t nperiods;                       /* 1 .. STATS_PERIODS_MAX */
 	int64_t periods_ms[STATS_PERIODS_MAX]; /* each >= collecting period */
-	unsigned history;             /* points per period, 10 .. 1500 */
+	unsigned history; /* points per period, 10 .. 1500 */
 	bool irix_mode;
 };
 
@@ -97,6 +101,11 @@ void stats_sampler_set_enabled(struct stats_sampler *s, unsigned enabled);
 unsigned stats_sampler_enabled(const struct stats_sampler *s);
 int stats_sampler_set_period(struct stats_sampler *s, int64_t ms);
 const struct stats_config *stats_sampler_config(const struct stats_sampler *s);
+/* A new config in place (a reload): switches and collecting period as
+ * above; other periods, another history depth or irix_mode restart every
+ * history.  -EINVAL/-ERANGE as stats_sampler_open(), nothing changed. */
+int stats_sampler_reconfigure(struct stats_sampler *s,
+			      const struct stats_config *conf);
 
 /* Which values an encoder or summary reports. */
 enum {
@@ -106,11 +115,11 @@ enum {
 
 /* For `instances`, gossip and load_source MEASURED. */
 struct stats_node_summary {
-	bool valid;          /* false until a value exists for the period */
-	double cpu_percent;  /* latest point, % of the node */
-	double cpu_mean;     /* mean over the period's history */
-	double mem_percent;  /* latest point, % of memory capacity */
-	double cpu_capacity; /* cores: online CPUs, or the cgroup quota */
+	bool valid;            /* false until a value exists for the period */
+	double cpu_percent;    /* latest point, % of the node */
+	double cpu_mean;       /* mean over the period's history */
+	double mem_percent;    /* latest point, % of memory capacity */
+	double cpu_capacity;   /* cores: online CPUs, or the cgroup quota */
 	uint64_t mem_capacity; /* bytes: MemTotal, or the cgroup limit */
 };
 
@@ -150,8 +159,8 @@ struct cJSON *stats_json_processes(const struct stats_sampler *s,
 				   const char *filter);
 /* Array of {"name","cpu_percent","mem_percent","rss_bytes","processes",
  * "window"}: sums over the application's processes on this instance. */
-struct cJSON *stats_json_applications(const struct stats_sampler *s,
-				      int period, const char *filter);
+struct cJSON *stats_json_applications(const struct stats_sampler *s, int period,
+				      const char *filter);
 /* The applications of a "processes" array gathered from any number of
  * instances (pure: sums the latest values, and the means and slopes,
  * which add up; rates and standard deviations do not and are left out). */

@@ -43,7 +43,8 @@ stats_tcp_parse(const void *payload, size_t len, struct stats_tcp_sock *ret)
 			memset(&info, 0, sizeof(info));
 			memcpy(&info, p + sizeof(a), MIN(alen, sizeof(info)));
 			*ret = (struct stats_tcp_sock){
-				.cookie = (uint64_t)msg->id.idiag_cookie[1] << 32 |
+				.cookie = (uint64_t)msg->id.idiag_cookie[1]
+						  << 32 |
 					  msg->id.idiag_cookie[0],
 				.inode = msg->idiag_inode,
 				.uid = msg->idiag_uid,

@@ -29,12 +29,12 @@ struct stats_window {
 };
 
 struct stats_figures {
-	unsigned n;     /* points in the history; figures are 0 when n == 0 */
+	unsigned n; /* points in the history; figures are 0 when n == 0 */
 	double last;
 	double mean;
-	double rate;    /* percent; valid only when has_rate */
-	bool has_rate;  /* n >= 2 and the previous point is not 0 */
-	double slope;   /* per point; 0 when n < 2 */
+	double rate;   /* percent; valid only when has_rate */
+	bool has_rate; /* n >= 2 and the previous point is not 0 */
+	double slope;  /* per point; 0 when n < 2 */
 	double stddev;
 };
 

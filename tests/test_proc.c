@@ -167,13 +167,13 @@ test_spawn_enoent(void)
 	fx.argv[1] = NULL;
 	p = proc_new(&ctx, &fx.proc);
 	ASSERT_INT_EQ(proc_start(p), 0);
-	ASSERT_INT_EQ(proc_state(p), PROC_FATAL);
+	ASSERT_TRUE(wait_state(p, PROC_FATAL, 5000));
 	proc_fsm_describe(proc_fsm(p), 0, util_now_ms(), d, sizeof(d));
 	ASSERT_STR_EQ(d, "spawn error: No such file or directory");
 	/* PATH search too */
 	fx.argv[0] = "no-such-program-anywhere";
 	ASSERT_INT_EQ(proc_start(p), 0);
-	ASSERT_INT_EQ(proc_state(p), PROC_FATAL);
+	ASSERT_TRUE(wait_state(p, PROC_FATAL, 5000));
 	ASSERT_INT_EQ(proc_fsm(p)->spawn_errno, ENOENT);
 	proc_free(p);
 }
@@ -193,14 +193,14 @@ test_spawn_eacces(void)
 	fx.argv[1] = NULL;
 	p = proc_new(&ctx, &fx.proc);
 	ASSERT_INT_EQ(proc_start(p), 0);
-	ASSERT_INT_EQ(proc_state(p), PROC_FATAL);
+	ASSERT_TRUE(wait_state(p, PROC_FATAL, 5000));
 	proc_fsm_describe(proc_fsm(p), 0, util_now_ms(), d, sizeof(d));
 	ASSERT_STR_EQ(d, "spawn error: Permission denied");
 	/* a bad directory is a spawn error too */
 	fx.argv[0] = child_path;
 	fx.proc.directory = "/nonexistent-dir";
 	ASSERT_INT_EQ(proc_start(p), 0);
-	ASSERT_INT_EQ(proc_state(p), PROC_FATAL);
+	ASSERT_TRUE(wait_state(p, PROC_FATAL, 5000));
 	ASSERT_INT_EQ(proc_fsm(p)->spawn_errno, ENOENT);
 	proc_free(p);
 }
@@ -415,6 +415,8 @@ test_user(void)
 	p = proc_new(&ctx, &fx.proc);
 	ASSERT_INT_EQ(proc_start(p), 0);
 	ASSERT_INT_EQ(proc_state(p), PROC_FATAL);
+	ASSERT_STR_EQ(proc_fsm(p)->reason,
+		      "spawn error: unknown user 'no-such-user-here'");
 	proc_free(p);
 	ctx.is_root = false;
 }

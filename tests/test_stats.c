@@ -58,7 +58,8 @@ test_parse_stat(void)
 	ASSERT_INT_EQ(procfs_parse_stat(buf.p, len, &t, cpus, 1, &n), -EINVAL);
 	/* four fields (Linux 2.4) are enough, the rest read as 0 */
 	ASSERT_INT_EQ(procfs_parse_stat("cpu 1 2 3 4\ncpu7 1 2 3 4", 24, &t,
-					cpus, 1, &n), 0);
+					cpus, 1, &n),
+		      0);
 	ASSERT_INT_EQ(cpus[0].index, 7);
 	ASSERT_INT_EQ(t.steal, 0);
 }
@@ -83,8 +84,9 @@ test_parse_meminfo_loadavg_psi(void)
 	ASSERT_INT_EQ(m.available, 0); /* estimated from nothing */
 	len = fixture("proc/malformed/meminfo_nototal");
 	ASSERT_INT_EQ(procfs_parse_meminfo(buf.p, len, &m), -EINVAL);
-	ASSERT_INT_EQ(procfs_parse_meminfo("MemTotal: 99999999999999999 kB",
-					   31, &m), -ERANGE);
+	ASSERT_INT_EQ(
+		procfs_parse_meminfo("MemTotal: 99999999999999999 kB", 31, &m),
+		-ERANGE);
 
 	len = fixture("proc/loadavg");
 	ASSERT_INT_EQ(procfs_parse_loadavg(buf.p, len, &l), 0);
@@ -167,8 +169,9 @@ test_parse_pid(void)
 	ASSERT_INT_EQ(procfs_parse_pid_stat(buf.p, len, &st), -ERANGE);
 	/* negative nice, and a buffer without a NUL after it */
 	{
-		const char s[] = "7 (x) R 1 0 0 0 -1 0 0 0 0 0 3 4 0 0 39 -19 2 "
-				 "0 9 100 20 5";
+		const char s[] =
+			"7 (x) R 1 0 0 0 -1 0 0 0 0 0 3 4 0 0 39 -19 2 "
+			"0 9 100 20 5";
 
 		ASSERT_INT_EQ(procfs_parse_pid_stat(s, sizeof(s) - 3, &st), 0);
 		ASSERT_INT_EQ(st.nice, -19);
@@ -225,8 +228,8 @@ test_parse_cgroup(void)
 	ASSERT_DOUBLE_EQ(cores, 0.5, 1e-9);
 	ASSERT_INT_EQ(procfs_parse_mem_limit("max\n", 4, &bytes), 0);
 	ASSERT_INT_EQ(bytes, 0);
-	ASSERT_INT_EQ(procfs_parse_mem_limit("9223372036854771712\n", 20,
-					     &bytes), 0);
+	ASSERT_INT_EQ(
+		procfs_parse_mem_limit("9223372036854771712\n", 20, &bytes), 0);
 	ASSERT_INT_EQ(bytes, 0); /* v1's "unlimited" */
 	ASSERT_INT_EQ(procfs_parse_mem_limit("1073741824", 10, &bytes), 0);
 	ASSERT_INT_EQ(bytes, 1073741824);
@@ -332,7 +335,8 @@ tree_copy(void)
 	char cmd[PATH_MAX * 4];
 
 	snprintf(root, sizeof(root), "%s/roots", test_tmpdir());
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s' && "
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf '%s' && mkdir -p '%s' && "
 		 "cp -r tests/fixtures/proc tests/fixtures/sys '%s'/",
 		 root, root, root);
 	ASSERT_INT_EQ(system(cmd), 0);
@@ -365,10 +369,9 @@ open_fixture(bool irix)
 static void
 advance(void)
 {
-	put_file("proc/stat",
-		 "cpu  1300 0 600 8500 600 0 0 0 200 0\n"
-		 "cpu0 700 0 300 4200 300 0 0 0 100 0\n"
-		 "cpu1 600 0 300 4300 300 0 0 0 100 0\n");
+	put_file("proc/stat", "cpu  1300 0 600 8500 600 0 0 0 200 0\n"
+			      "cpu0 700 0 300 4200 300 0 0 0 100 0\n"
+			      "cpu1 600 0 300 4300 300 0 0 0 100 0\n");
 	put_file("proc/diskstats",
 		 " 254 0 vda 300 0 3000 50 90 0 1500 60 0 70 110\n"
 		 " 254 1 vda1 90 0 900 45 35 0 450 55 0 65 100\n");
@@ -435,19 +438,24 @@ test_sampler_fixture(void)
 	ASSERT_INT_EQ(cJSON_GetArraySize(arr), 2);
 	ASSERT_DOUBLE_EQ(cJSON_GetArrayItem(arr, 0)->valuedouble, 50, 1e-9);
 	ASSERT_DOUBLE_EQ(cJSON_GetArrayItem(arr, 1)->valuedouble, 30, 1e-9);
-	ASSERT_DOUBLE_EQ(cJSON_GetArrayItem(get(j, "load_average"), 1)
-				 ->valuedouble, 0.25, 1e-9);
+	ASSERT_DOUBLE_EQ(
+		cJSON_GetArrayItem(get(j, "load_average"), 1)->valuedouble,
+		0.25, 1e-9);
 	arr = cJSON_GetObjectItemCaseSensitive(j, "disk");
 	/* vda only: loop0 never did I/O, vda1 is a partition */
 	ASSERT_INT_EQ(cJSON_GetArraySize(arr), 1);
-	ASSERT_STR_EQ(cJSON_GetStringValue(get(cJSON_GetArrayItem(arr, 0),
-					       "device")), "vda");
+	ASSERT_STR_EQ(
+		cJSON_GetStringValue(get(cJSON_GetArrayItem(arr, 0), "device")),
+		"vda");
 	ASSERT_DOUBLE_EQ(get(cJSON_GetArrayItem(arr, 0), "read_bytes_per_s")
-				 ->valuedouble, 2000 * 512, 1e-9);
+				 ->valuedouble,
+			 2000 * 512, 1e-9);
 	ASSERT_DOUBLE_EQ(get(cJSON_GetArrayItem(arr, 0), "write_bytes_per_s")
-				 ->valuedouble, 1000 * 512, 1e-9);
-	ASSERT_DOUBLE_EQ(get(get(get(j, "pressure"), "io"), "some_avg10")
-				 ->valuedouble, 2.25, 1e-9);
+				 ->valuedouble,
+			 1000 * 512, 1e-9);
+	ASSERT_DOUBLE_EQ(
+		get(get(get(j, "pressure"), "io"), "some_avg10")->valuedouble,
+		2.25, 1e-9);
 	w = get(get(j, "window"), "cpu_percent");
 	ASSERT_INT_EQ(get(w, "points")->valueint, 1);
 	ASSERT_TRUE(cJSON_IsNull(get(w, "rate")));
@@ -469,10 +477,19 @@ test_sampler_fixture(void)
 	cJSON_Delete(arr);
 	arr = stats_json_applications(s, 0, NULL);
 	ASSERT_INT_EQ(cJSON_GetArraySize(arr), 1);
-	ASSERT_STR_EQ(cJSON_GetStringValue(get(cJSON_GetArrayItem(arr, 0),
-					       "name")), "web");
-	ASSERT_DOUBLE_EQ(get(cJSON_GetArrayItem(arr, 0), "cpu_percent")
-				 ->valuedouble, 90, 1e-9);
+	ASSERT_STR_EQ(
+		cJSON_GetStringValue(get(cJSON_GetArrayItem(arr, 0), "name")),
+		"web");
+	ASSERT_DOUBLE_EQ(
+		get(cJSON_GetArrayItem(arr, 0), "cpu_percent")->valuedouble, 90,
+		1e-9);
+	cJSON_Delete(arr);
+	/* a namespec selects its application, another one does not */
+	arr = stats_json_applications(s, 0, "web:front");
+	ASSERT_INT_EQ(cJSON_GetArraySize(arr), 1);
+	cJSON_Delete(arr);
+	arr = stats_json_applications(s, 0, "we:front");
+	ASSERT_INT_EQ(cJSON_GetArraySize(arr), 0);
 	cJSON_Delete(arr);
 
 	/* a period with no change: rate of change 0 % and a flat slope */
@@ -520,8 +537,9 @@ test_sampler_solaris_and_switches(void)
 	ASSERT_INT_EQ(stats_sampler_sample(s, t0, t, 1), 1);
 	advance();
 	ASSERT_INT_EQ(stats_sampler_sample(s, t0 + NSEC_PER_SEC, t, 1), 1);
-	ASSERT_INT_EQ(stats_sampler_process(s, "web:front", STATS_LAST_SAMPLE,
-					    &ps), 0);
+	ASSERT_INT_EQ(
+		stats_sampler_process(s, "web:front", STATS_LAST_SAMPLE, &ps),
+		0);
 	/* Solaris mode: 90 % of one core over a 1.5-core capacity */
 	ASSERT_DOUBLE_EQ(ps.cpu_percent, 60, 1e-9);
 
@@ -536,8 +554,9 @@ test_sampler_solaris_and_switches(void)
 		cJSON *apps = stats_json_sum_applications(get(j, "processes"));
 
 		ASSERT_INT_EQ(cJSON_GetArraySize(apps), 1);
-		ASSERT_DOUBLE_EQ(get(cJSON_GetArrayItem(apps, 0),
-				     "cpu_percent")->valuedouble, 60, 1e-9);
+		ASSERT_DOUBLE_EQ(get(cJSON_GetArrayItem(apps, 0), "cpu_percent")
+					 ->valuedouble,
+				 60, 1e-9);
 		cJSON_Delete(apps);
 	}
 	cJSON_Delete(j);
@@ -558,10 +577,10 @@ test_sampler_solaris_and_switches(void)
 	ASSERT_INT_EQ(stats_sampler_config(s)->collecting_period_ms, 2000);
 	ASSERT_INT_EQ(stats_sampler_sample(s, t0 + 3 * NSEC_PER_SEC, t, 1), 0);
 	/* a new pid for the namespec: a new process, new series */
-	ASSERT_INT_EQ(stats_sampler_sample(s, t0 + 4 * NSEC_PER_SEC,
-					   (struct stats_target[]){
-						   {"web:front", 4243}},
-					   1), 1);
+	ASSERT_INT_EQ(stats_sampler_sample(
+			      s, t0 + 4 * NSEC_PER_SEC,
+			      (struct stats_target[]){{"web:front", 4243}}, 1),
+		      1);
 	ASSERT_INT_EQ(stats_sampler_process(s, "web:front", 0, &ps), 0);
 	ASSERT_INT_EQ(ps.pid, 4243);
 	ASSERT_FALSE(ps.valid);
@@ -578,15 +597,18 @@ test_sampler_bad_config(void)
 	struct stats_sampler *s = NULL;
 
 	c.history = 5;
-	ASSERT_INT_EQ(stats_sampler_open(&c, "/proc", "/sys", STATS_NO_NETLINK,
-					 &s), -ERANGE);
+	ASSERT_INT_EQ(
+		stats_sampler_open(&c, "/proc", "/sys", STATS_NO_NETLINK, &s),
+		-ERANGE);
 	c.history = 200;
 	c.nperiods = 4;
-	ASSERT_INT_EQ(stats_sampler_open(&c, "/proc", "/sys", STATS_NO_NETLINK,
-					 &s), -ERANGE);
+	ASSERT_INT_EQ(
+		stats_sampler_open(&c, "/proc", "/sys", STATS_NO_NETLINK, &s),
+		-ERANGE);
 	c.nperiods = 1;
 	ASSERT_INT_EQ(stats_sampler_open(&c, "/nonexistent", "/sys",
-					 STATS_NO_NETLINK, &s), -ENOENT);
+					 STATS_NO_NETLINK, &s),
+		      -ENOENT);
 	ASSERT_NULL(s);
 	ASSERT_NULL(stats_sampler_free(NULL));
 }
@@ -625,7 +647,8 @@ static const struct test_case cases[] = {
 	{"hash map", test_map},
 	{"sock_diag parser bounds", test_tcp_parse},
 	{"sampler over fixtures", test_sampler_fixture},
-	{"sampler solaris mode and switches", test_sampler_solaris_and_switches},
+	{"sampler solaris mode and switches",
+	 test_sampler_solaris_and_switches},
 	{"sampler bad config", test_sampler_bad_config},
 	{"sampler malformed root", test_sampler_malformed_root},
 };

@@ -121,8 +121,9 @@ setup(void)
 	}
 	t[0] = (struct stats_target){"web:idle", T.idle};
 	t[1] = (struct stats_target){"db:self", getpid()};
-	ASSERT_INT_EQ(stats_sampler_open(&c, "/proc", "/sys", STATS_NO_NETLINK,
-					 &T.s), 0);
+	ASSERT_INT_EQ(
+		stats_sampler_open(&c, "/proc", "/sys", STATS_NO_NETLINK, &T.s),
+		0);
 	ASSERT_INT_EQ(stats_sampler_sample(T.s, NSEC_PER_SEC, t, 2), 1);
 	ASSERT_INT_EQ(stats_sampler_sample(T.s, 2 * NSEC_PER_SEC, t, 2), 1);
 	T.loop = ev_loop_new(EVFLAG_AUTO);
@@ -160,9 +161,8 @@ test_cli_json(void)
 	ASSERT_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j, "processes")),
 		      2);
 	/* applications summed by the CLI: web and db */
-	ASSERT_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j,
-							    "applications")),
-		      2);
+	ASSERT_INT_EQ(
+		cJSON_GetArraySize(cJSON_GetObjectItem(j, "applications")), 2);
 	p = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "processes"), 0);
 	ASSERT_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItem(p, "namespec")),
 		      "web:idle");
@@ -174,24 +174,28 @@ test_cli_json(void)
 	/* a namespec filter, and an instance filter */
 	ASSERT_INT_EQ(run((char *[]){cli_path(), "-s", T.sock, "--json",
 				     "stats", "web:*", NULL},
-			  &out), 0);
+			  &out),
+		      0);
 	j = cJSON_Parse(strbuf_str(&out));
 	ASSERT_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j, "processes")),
 		      1);
 	cJSON_Delete(j);
-	ASSERT_INT_EQ(run((char *[]){cli_path(), "-s", T.sock, "stats", "n2",
-				     NULL},
-			  &out), 4);
-	ASSERT_INT_EQ(run((char *[]){cli_path(), "-s", T.sock, "stats", "n1",
-				     NULL},
-			  &out), 0);
+	ASSERT_INT_EQ(
+		run((char *[]){cli_path(), "-s", T.sock, "stats", "n2", NULL},
+		    &out),
+		4);
+	ASSERT_INT_EQ(
+		run((char *[]){cli_path(), "-s", T.sock, "stats", "n1", NULL},
+		    &out),
+		0);
 	printf("\n%s", strbuf_str(&out));
 	ASSERT_TRUE(strstr(strbuf_str(&out), "NAMESPEC") != NULL);
 	ASSERT_TRUE(strstr(strbuf_str(&out), "web:idle") != NULL);
 	ASSERT_TRUE(strstr(strbuf_str(&out), "APPLICATION") != NULL);
 	ASSERT_INT_EQ(run((char *[]){cli_path(), "-s", T.sock, "stats", "a",
 				     "b", NULL},
-			  &out), 2);
+			  &out),
+		      2);
 	strbuf_done(&out);
 	teardown();
 }
@@ -208,50 +212,57 @@ test_routes(void)
 		return;
 	}
 	setup();
-	ASSERT_INT_EQ(run((char *[]){"curl", "-sS", "--unix-socket", T.sock,
-				     "-X", "POST", "-d", "{\"host\":false}",
-				     url, NULL},
-			  &out), 0);
+	ASSERT_INT_EQ(
+		run((char *[]){"curl", "-sS", "--unix-socket", T.sock, "-X",
+			       "POST", "-d", "{\"host\":false}", url, NULL},
+		    &out),
+		0);
 	j = cJSON_Parse(strbuf_str(&out));
 	ASSERT_TRUE(cJSON_IsFalse(cJSON_GetObjectItem(j, "host_stats")));
 	ASSERT_TRUE(cJSON_IsTrue(cJSON_GetObjectItem(j, "process_stats")));
 	cJSON_Delete(j);
 	ASSERT_INT_EQ(stats_sampler_enabled(T.s), STATS_PROCESS);
-	ASSERT_INT_EQ(run((char *[]){"curl", "-sS", "--unix-socket", T.sock,
-				     "-X", "POST", "-d",
-				     "{\"collecting_period_s\":2.5}",
-				     "http://localhost/v1/stats/period", NULL},
-			  &out), 0);
+	ASSERT_INT_EQ(
+		run((char *[]){"curl", "-sS", "--unix-socket", T.sock, "-X",
+			       "POST", "-d", "{\"collecting_period_s\":2.5}",
+			       "http://localhost/v1/stats/period", NULL},
+		    &out),
+		0);
 	ASSERT_INT_EQ(stats_sampler_config(T.s)->collecting_period_ms, 2500);
-	ASSERT_INT_EQ(run((char *[]){"curl", "-sS", "--unix-socket", T.sock,
-				     "-X", "POST", "-d", "{\"host\":1}", url,
-				     NULL},
-			  &out), 0);
+	ASSERT_INT_EQ(
+		run((char *[]){"curl", "-sS", "--unix-socket", T.sock, "-X",
+			       "POST", "-d", "{\"host\":1}", url, NULL},
+		    &out),
+		0);
 	ASSERT_TRUE(strstr(strbuf_str(&out), "BAD_REQUEST") != NULL);
-	ASSERT_INT_EQ(run((char *[]){"curl", "-sS", "--unix-socket", T.sock,
-				     "-X", "POST", "-d",
-				     "{\"host\":true,\"hots\":true}", url,
-				     NULL},
-			  &out), 0);
+	ASSERT_INT_EQ(
+		run((char *[]){"curl", "-sS", "--unix-socket", T.sock, "-X",
+			       "POST", "-d", "{\"host\":true,\"hots\":true}",
+			       url, NULL},
+		    &out),
+		0);
 	ASSERT_TRUE(strstr(strbuf_str(&out), "BAD_REQUEST") != NULL);
 	ASSERT_INT_EQ(stats_sampler_enabled(T.s), STATS_PROCESS);
 	ASSERT_INT_EQ(run((char *[]){"curl", "-sS", "--unix-socket", T.sock,
 				     "http://localhost/v1/stats/processes?"
 				     "period=0&namespec=db:self",
 				     NULL},
-			  &out), 0);
+			  &out),
+		      0);
 	j = cJSON_Parse(strbuf_str(&out));
 	ASSERT_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(j, "processes")),
 		      1);
 	cJSON_Delete(j);
-	ASSERT_INT_EQ(run((char *[]){"curl", "-sS", "--unix-socket", T.sock,
-				     "http://localhost/v1/stats?period=9",
-				     NULL},
-			  &out), 0);
+	ASSERT_INT_EQ(
+		run((char *[]){"curl", "-sS", "--unix-socket", T.sock,
+			       "http://localhost/v1/stats?period=9", NULL},
+		    &out),
+		0);
 	ASSERT_TRUE(strstr(strbuf_str(&out), "BAD_REQUEST") != NULL);
 	ASSERT_INT_EQ(run((char *[]){"curl", "-sS", "--unix-socket", T.sock,
 				     "http://localhost/v1/stats/nope", NULL},
-			  &out), 0);
+			  &out),
+		      0);
 	ASSERT_TRUE(strstr(strbuf_str(&out), "NOT_FOUND") != NULL);
 	strbuf_done(&out);
 	teardown();
@@ -292,7 +303,13 @@ test_timer_and_reload(void)
 	ASSERT_INT_EQ(stats_sampler_config(first)->collecting_period_ms, 200);
 	conf.history = 20;
 	ctl_stats_apply(cs, &conf);
-	ASSERT_INT_EQ(stats_sampler_config(ctl_stats_sampler(cs))->history, 20);
+	ASSERT_TRUE(ctl_stats_sampler(cs) == first); /* in place */
+	ASSERT_INT_EQ(stats_sampler_config(first)->history, 20);
+	ASSERT_INT_EQ(stats_sampler_node(first, 0, &n), 0);
+	ASSERT_FALSE(n.valid); /* histories restarted */
+	conf.history = 5;
+	ctl_stats_apply(cs, &conf); /* refused, logged */
+	ASSERT_INT_EQ(stats_sampler_config(first)->history, 20);
 	ctl_stats_free(cs);
 	ev_loop_destroy(loop);
 }

@@ -7,6 +7,7 @@
  * busy loop may get half of one.
  */
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -159,8 +160,9 @@ test_busy_descendant(void)
 	t1 = util_now_ns();
 	c1 = cpu_ticks_ns(grandchild) + cpu_ticks_ns(c.pid);
 	ASSERT_INT_EQ(stats_sampler_sample(s, t1, &t, 1), 1);
-	ASSERT_INT_EQ(stats_sampler_process(s, "load:tree", STATS_LAST_SAMPLE,
-					    &ps), 0);
+	ASSERT_INT_EQ(
+		stats_sampler_process(s, "load:tree", STATS_LAST_SAMPLE, &ps),
+		0);
 	ref = 100.0 * (double)(c1 - c0) / (double)(t1 - t0);
 	printf("\n  busy grandchild: ours %.2f %%, stat ticks %.2f %%\n",
 	       ps.cpu_percent, ref);
@@ -175,8 +177,9 @@ test_busy_descendant(void)
 	/* the supervised process vanishes: normal, not an error */
 	reap(&c);
 	ASSERT_INT_EQ(stats_sampler_sample(s, t1 + NSEC_PER_SEC, &t, 1), 1);
-	ASSERT_INT_EQ(stats_sampler_process(s, "load:tree", STATS_LAST_SAMPLE,
-					    &ps), 0);
+	ASSERT_INT_EQ(
+		stats_sampler_process(s, "load:tree", STATS_LAST_SAMPLE, &ps),
+		0);
 	ASSERT_FALSE(ps.valid);
 	ASSERT_INT_EQ(ps.processes, 0);
 	stats_sampler_free(s);
@@ -192,8 +195,9 @@ test_rss(void)
 
 	ASSERT_INT_EQ(expect(&c), 'R');
 	ASSERT_INT_EQ(stats_sampler_sample(s, util_now_ns(), &t, 1), 1);
-	ASSERT_INT_EQ(stats_sampler_process(s, "load:alloc", STATS_LAST_SAMPLE,
-					    &ps), 0);
+	ASSERT_INT_EQ(
+		stats_sampler_process(s, "load:alloc", STATS_LAST_SAMPLE, &ps),
+		0);
 	printf("\n  alloc 200 MiB: rss %llu bytes, %.2f %% of memory\n",
 	       (unsigned long long)ps.rss_bytes, ps.mem_percent);
 	ASSERT_TRUE(ps.rss_bytes >= 200ull << 20);
@@ -252,9 +256,11 @@ tcp_case(int port, const char *close)
 		j = cJSON_Parse(out);
 		p = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "processes"), 0);
 		ASSERT_NOT_NULL(p);
-		rx += cJSON_GetObjectItem(p, "tcp_rx_bytes_per_s")->valuedouble *
+		rx += cJSON_GetObjectItem(p, "tcp_rx_bytes_per_s")
+			      ->valuedouble *
 		      dt;
-		tx += cJSON_GetObjectItem(p, "tcp_tx_bytes_per_s")->valuedouble *
+		tx += cJSON_GetObjectItem(p, "tcp_tx_bytes_per_s")
+			      ->valuedouble *
 		      dt;
 		cJSON_Delete(j);
 		free(out);
@@ -303,15 +309,69 @@ test_node_live(void)
 	ASSERT_NOT_NULL(inst);
 	/* lo is always up */
 	ASSERT_TRUE(cJSON_GetArraySize(cJSON_GetObjectItem(inst, "net")) >= 1);
-	ASSERT_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(inst,
-							    "cpu_per_core")),
-		      sysconf(_SC_NPROCESSORS_ONLN));
+	ASSERT_INT_EQ(
+		cJSON_GetArraySize(cJSON_GetObjectItem(inst, "cpu_per_core")),
+		sysconf(_SC_NPROCESSORS_ONLN));
 	cJSON_Delete(j);
 	free(out);
 	stats_sampler_free(s);
 }
 
+static int
+count_fds(void)
+{
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (d != NULL && (e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+/* Processes that come, run a tree, die and leave: every held /proc fd
+ * is closed again, whatever the order. */
+static void
+test_no_fd_leak(void)
+{
+	struct stats_sampler *s = open_live(true);
+	struct stats_target t[8];
+	struct child c[8];
+	char names[8][32];
+	int64_t now = util_now_ns();
+	int base, i, round;
+
+	/* the node files stay open: count after they are */
+	ASSERT_INT_EQ(stats_sampler_sample(s, now, NULL, 0), 1);
+	base = count_fds();
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 8; i++) {
+			c[i] = spawn(i % 2 ? "tree" : "idle", NULL, NULL);
+			snprintf(names[i], sizeof(names[i]), "leak:p%d", i);
+			t[i] = (struct stats_target){names[i], c[i].pid};
+		}
+		for (i = 0; i < 8; i += 2)
+			ASSERT_INT_EQ(expect(&c[i + 1]), 'R');
+		ASSERT_INT_EQ(stats_sampler_sample(s, now += NSEC_PER_SEC, t, 8),
+			      1);
+		for (i = 0; i < 4; i++)
+			reap(&c[i]);
+		/* half are gone, still listed; then all are dropped */
+		ASSERT_INT_EQ(stats_sampler_sample(s, now += NSEC_PER_SEC, t, 8),
+			      1);
+		for (; i < 8; i++)
+			reap(&c[i]);
+		ASSERT_INT_EQ(stats_sampler_sample(s, now += NSEC_PER_SEC, t, 0),
+			      1);
+		ASSERT_INT_EQ(count_fds(), base);
+	}
+	stats_sampler_free(s);
+}
+
 static const struct test_case cases[] = {
+	{"no fd leak", test_no_fd_leak},
 	{"node sample", test_node_live},
 	{"busy descendant", test_busy_descendant},
 	{"rss of 200 MiB", test_rss},

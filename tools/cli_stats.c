@@ -56,8 +56,7 @@ fmt_pct(char *buf, size_t len, const cJSON *o, const char *key)
 
 /* The figure FIG of value KEY in O's "window", as "+1.2" or "-". */
 static void
-fmt_fig(char *buf, size_t len, const cJSON *o, const char *key,
-	const char *fig)
+fmt_fig(char *buf, size_t len, const cJSON *o, const char *key, const char *fig)
 {
 	const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "window");
 	double v;
@@ -97,27 +96,27 @@ sum_of(const cJSON *o, const char *arr, const char *k1, const char *k2)
 static void
 print_instances(const cJSON *json)
 {
-	static const char *const narrow[] = {"INSTANCE", "CPU", "MEM",
-					     "LOAD", "NET RX/s", "NET TX/s",
+	static const char *const narrow[] = {"INSTANCE", "CPU",      "MEM",
+					     "LOAD",     "NET RX/s", "NET TX/s",
 					     "DISK R/s", "DISK W/s"};
 	static const char *const wide[] = {
-		"INSTANCE", "CPU", "MEM", "LOAD", "NET RX/s", "NET TX/s",
-		"DISK R/s", "DISK W/s", "CPU MEAN", "CPU SLOPE", "CPU STDDEV",
-		"CORES"};
+		"INSTANCE", "CPU",       "MEM",        "LOAD",
+		"NET RX/s", "NET TX/s",  "DISK R/s",   "DISK W/s",
+		"CPU MEAN", "CPU SLOPE", "CPU STDDEV", "CORES"};
 	struct cli_table *t;
 	const cJSON *i;
 
 	t = cli_opts.wide ? cli_table_new(ARRAY_SIZE(wide), wide)
 			  : cli_table_new(ARRAY_SIZE(narrow), narrow);
-	cJSON_ArrayForEach(i, cJSON_GetObjectItemCaseSensitive(json,
-							       "instances"))
+	cJSON_ArrayForEach(i,
+			   cJSON_GetObjectItemCaseSensitive(json, "instances"))
 	{
 		char cpu[16], mem[16], load[48] = "-", rx[16], tx[16], rd[16];
 		char wr[16], mean[16], slope[16], sd[16], cores[16] = "-";
-		const cJSON *la = cJSON_GetObjectItemCaseSensitive(
-			i, "load_average");
-		cJSON *net = sum_of(i, "net", "rx_bytes_per_s",
-				    "tx_bytes_per_s");
+		const cJSON *la =
+			cJSON_GetObjectItemCaseSensitive(i, "load_average");
+		cJSON *net =
+			sum_of(i, "net", "rx_bytes_per_s", "tx_bytes_per_s");
 		cJSON *disk = sum_of(i, "disk", "read_bytes_per_s",
 				     "write_bytes_per_s");
 		const char *cells[12];
@@ -169,19 +168,19 @@ static void
 print_processes(const cJSON *json)
 {
 	static const char *const narrow[] = {
-		"NAMESPEC", "INSTANCE", "PID", "CPU", "MEM", "RSS", "THREADS",
-		"READ/s", "WRITE/s", "TCP RX/s", "TCP TX/s"};
+		"NAMESPEC", "INSTANCE", "PID",     "CPU",      "MEM",     "RSS",
+		"THREADS",  "READ/s",   "WRITE/s", "TCP RX/s", "TCP TX/s"};
 	static const char *const wide[] = {
-		"NAMESPEC", "INSTANCE", "PID", "CPU", "MEM", "RSS", "THREADS",
-		"READ/s", "WRITE/s", "TCP RX/s", "TCP TX/s", "PROCS",
-		"CPU MEAN", "CPU SLOPE", "CPU STDDEV"};
+		"NAMESPEC", "INSTANCE", "PID",      "CPU",       "MEM",
+		"RSS",      "THREADS",  "READ/s",   "WRITE/s",   "TCP RX/s",
+		"TCP TX/s", "PROCS",    "CPU MEAN", "CPU SLOPE", "CPU STDDEV"};
 	struct cli_table *t;
 	const cJSON *p;
 
 	t = cli_opts.wide ? cli_table_new(ARRAY_SIZE(wide), wide)
 			  : cli_table_new(ARRAY_SIZE(narrow), narrow);
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(json,
-							       "processes"))
+	cJSON_ArrayForEach(p,
+			   cJSON_GetObjectItemCaseSensitive(json, "processes"))
 	{
 		char pid[16] = "-", cpu[16], mem[16], rss[16], thr[16] = "-";
 		char rd[16], wr[16], rx[16], tx[16], procs[16] = "-";
@@ -238,8 +237,8 @@ print_applications(const cJSON *json)
 	struct cli_table *t = cli_table_new(ARRAY_SIZE(headers), headers);
 	const cJSON *a;
 
-	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(
-				      json, "applications"))
+	cJSON_ArrayForEach(
+		a, cJSON_GetObjectItemCaseSensitive(json, "applications"))
 	{
 		char cpu[16], mem[16], rss[16], procs[16] = "-";
 		const char *cells[5];
@@ -319,8 +318,10 @@ fetch(const char *filter, cJSON **ret)
 			     filter, ns);
 		if (!ns && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
 				   all, "instances")) == 0) {
-			fprintf(stderr, "supvisors-sched stats: no instance "
-					"'%s'\n", filter);
+			fprintf(stderr,
+				"supvisors-sched stats: no instance "
+				"'%s'\n",
+				filter);
 			cJSON_Delete(all);
 			return CLI_EXIT_UNKNOWN;
 		}
@@ -378,9 +379,8 @@ cli_stats(int argc, char **argv)
 	}
 	if (optind < argc)
 		filter = argv[optind++];
-	if (optind < argc ||
-	    (filter != NULL && strchr(filter, ':') != NULL &&
-	     cli_namespec_check(filter) < 0)) {
+	if (optind < argc || (filter != NULL && strchr(filter, ':') != NULL &&
+			      cli_namespec_check(filter) < 0)) {
 		fprintf(stderr, "usage: supvisors-sched stats "
 				"[INSTANCE|NAMESPEC] [--json] [-w]\n");
 		return CLI_EXIT_USAGE;

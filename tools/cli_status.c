@@ -123,6 +123,28 @@ fmt_num(char *buf, size_t len, const cJSON *o, const char *key,
 		snprintf(buf, len, "-");
 }
 
+/* MEM: the resident size (process and descendants) in binary units, as
+ * ps and top show it; a percent of the node says nothing of small
+ * processes. */
+static void
+fmt_rss(char *buf, size_t len, const cJSON *st)
+{
+	static const char units[] = "KMGT";
+	double v;
+	size_t u = 0;
+
+	if (st == NULL || !cli_json_num(st, "rss_bytes", &v)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	v /= 1024;
+	while (v >= 1024 && u + 1 < sizeof(units) - 1) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
+}
+
 static void
 print_table(const cJSON *json, const cJSON *stats)
 {
@@ -169,7 +191,7 @@ print_table(const cJSON *json, const cJSON *stats)
 			fmt_num(load, sizeof(load), p, "expected_loading", 0,
 				"%");
 			fmt_num(cpu, sizeof(cpu), st, "cpu_percent", 1, "%");
-			fmt_num(mem, sizeof(mem), st, "mem_percent", 1, "%");
+			fmt_rss(mem, sizeof(mem), st);
 			fmt_num(restarts, sizeof(restarts), p, "restarts", 0,
 				"");
 			fmt_num(ex, sizeof(ex), p, "exit_status", 0, "");

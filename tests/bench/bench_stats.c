@@ -5,8 +5,9 @@
  *       spawn N `sleep` children, write their pids to PIDFILE, sample
  *       them CYCLES times with the process sampler (after one warm-up
  *       cycle) and print "ours_us_per_proc MEDIAN" (CPU time of a cycle
- *       divided by N); then wait on stdin for a line (the script runs
- *       psutil and pidstat over the same pids meanwhile) and kill them.
+ *       divided by N) and "stat_pread_us" (a bare pread of each
+ *       process's stat, the kernel's floor); then wait on stdin for a line (the
+ * script runs psutil and pidstat over the same pids meanwhile) and kill them.
  *   bench_stats daemon N SECONDS
  *       the same children, sampled for real every second with host and
  *       process statistics on, as the daemon does; prints
@@ -18,6 +19,7 @@
  * The children are killed by PR_SET_PDEATHSIG if the driver dies.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -117,6 +119,36 @@ sleep_until(int64_t t)
 		;
 }
 
+/* The kernel's share: a bare pread of each held /proc/PID/stat, what
+ * every per-process sampler pays at least once per process it reads. */
+static double
+stat_floor(const struct stats_target *t, size_t n, size_t cycles)
+{
+	int64_t *cpu = xcalloc(cycles, sizeof(*cpu)), c0, med;
+	int *fds = xcalloc(n, sizeof(*fds));
+	char path[64], buf[1024];
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)t[i].pid);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	for (k = 0; k < cycles; k++) {
+		c0 = cpu_ns();
+		for (i = 0; i < n; i++)
+			if (pread(fds[i], buf, sizeof(buf), 0) < 0)
+				break;
+		cpu[k] = cpu_ns() - c0;
+	}
+	qsort(cpu, cycles, sizeof(*cpu), cmp_i64);
+	med = cpu[cycles / 2];
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+	free(cpu);
+	return (double)med / 1000.0 / (double)n;
+}
+
 static int
 cost(size_t n, size_t cycles, const char *pidfile)
 {
@@ -164,6 +196,7 @@ cost(size_t n, size_t cycles, const char *pidfile)
 	}
 	printf("ours_us_per_proc %.3f\n",
 	       (double)cpu[cycles / 2] / 1000.0 / (double)n);
+	printf("stat_pread_us %.3f\n", stat_floor(t, n, cycles));
 	fflush(stdout);
 	if (fgets(line, sizeof(line), stdin) == NULL) {
 		/* the script is gone: clean up anyway */
@@ -216,7 +249,8 @@ accuracy(int seconds, pid_t busy, pid_t idle)
 		stats_sampler_sample(s, util_now_ns(), t, 2);
 		for (k = 0; k < 2; k++)
 			if (stats_sampler_process(s, t[k].namespec,
-						  STATS_LAST_SAMPLE, &ps) == 0 &&
+						  STATS_LAST_SAMPLE,
+						  &ps) == 0 &&
 			    ps.valid)
 				sum[k] += ps.cpu_percent;
 	}

@@ -7,7 +7,9 @@
 #     memory_info, num_threads, io_counters; children(recursive=True) too
 #     at 100 and 1000, since it scans /proc for each process), and
 #     pidstat -u -r -d on the same pids (CPU of the whole pidstat run over
-#     its 4 reads, start-up included);
+#     its 4 reads, start-up included); "stat pread" is a bare pread of
+#     each process's /proc/PID/stat, the kernel's cost that any
+#     per-process reader pays;
 #  2. daemon-equivalent CPU: host + process statistics every second for
 #     1000 processes (process CPU time / wall time);
 #  3. CPU % accuracy over 10 s against pidstat, a busy process and an
@@ -70,7 +72,7 @@ n = len(open(sys.argv[1]).read().split(","))
 print("%.3f" % ((r.ru_utime + r.ru_stime) * 1e6 / (4 * n)))
 '
 
-printf '%-6s %12s %12s %12s %14s %10s %10s\n' procs "ours us/proc" "psutil" "psutil+chld" "pidstat" "psutil/x" "pidstat/x"
+printf '%-6s %12s %10s %12s %12s %14s %10s %10s\n' procs "ours us/proc" "stat pread" "psutil" "psutil+chld" "pidstat" "psutil/x" "pidstat/x"
 for n in $SIZES; do
 	rm -f "$tmp/ctl" "$tmp/out" "$tmp/pids"
 	mkfifo "$tmp/ctl"
@@ -78,10 +80,11 @@ for n in $SIZES; do
 	bpid=$!
 	pids="$pids $bpid"
 	exec 3>"$tmp/ctl"
-	if ! wait_for "$tmp/out" ours_us_per_proc 300; then
+	if ! wait_for "$tmp/out" stat_pread_us 300; then
 		echo "bench_stats: cost run for $n did not finish"; exit 1
 	fi
 	ours=$(awk '/ours_us_per_proc/ {print $2}' "$tmp/out")
+	floor=$(awk '/stat_pread_us/ {print $2}' "$tmp/out")
 	ps_us=$("$PY" -c "$PSUTIL" "$tmp/pids" 5 0)
 	if [ "$n" -le 1000 ]; then
 		psc_us=$("$PY" -c "$PSUTIL" "$tmp/pids" 1 1)
@@ -92,7 +95,7 @@ for n in $SIZES; do
 	echo go >&3
 	exec 3>&-
 	wait "$bpid"
-	printf '%-6s %12s %12s %12s %14s %10s %10s\n' "$n" "$ours" "$ps_us" "$psc_us" "$pid_us" \
+	printf '%-6s %12s %10s %12s %12s %14s %10s %10s\n' "$n" "$ours" "$floor" "$ps_us" "$psc_us" "$pid_us" \
 		"$(awk -v a="$ps_us" -v b="$ours" 'BEGIN {printf "%.1fx", a / b}')" \
 		"$(awk -v a="$pid_us" -v b="$ours" 'BEGIN {printf "%.1fx", a / b}')"
 done

@@ -34,6 +34,23 @@ EOF
       new:
         command: ["$CHILD", "--sleep"]
         startsecs: 0
+      joins:
+        command: ["$CHILD", "--sleep"]
+        startsecs: 0
+        start_sequence: 2
+  extra:
+    start_sequence: 2
+    programs:
+      first:
+        command: ["$CHILD", "--sleep"]
+        startsecs: 0
+        start_sequence: 1
+  manual:
+    programs:
+      idle:
+        command: ["$CHILD", "--sleep"]
+        startsecs: 0
+        start_sequence: 1
 EOF
 	fi
 }
@@ -65,6 +82,11 @@ wait_for state_is app:change RUNNING || fail "changed process not restarted"
 [ "$(pid_of app:keep)" = "$keep" ] || fail "unchanged process lost its pid"
 api GET /v1/processes/app:new
 expect 200 'd["processes"][0]["state"]' STOPPED
+# what a reload adds starts as the start sequence would have started it
+wait_for state_is app:joins RUNNING || fail "added sequenced program not started"
+wait_for state_is extra:first RUNNING || fail "added application not started"
+api GET /v1/processes/manual:idle
+expect 200 'd["processes"][0]["state"]' STOPPED
 
 # a file with errors: rejected whole
 printf 'version: 1\ninstance: {name: n1, nope: 1}\n' >"$T/conf.yaml"
@@ -74,14 +96,14 @@ expect 422 'd["error"]["code"]' CONF_ERROR 'd["valid"]' false \
 	'd["diagnostics"][0]["line"]' 2
 [ "$(pid_of app:keep)" = "$keep" ] || fail "a bad reload touched a process"
 api GET /v1/processes
-expect 200 'len(d["processes"])' 3
+expect 200 'len(d["processes"])' 6
 
 # back to the first version through the API
 conf "" >"$T/conf.yaml"
 change=$(pid_of app:change)
 api POST /v1/reload
 expect 200 'd["added"]' '["app:drop"]' 'd["changed"]' '["app:change"]' \
-	'd["removed"]' '["app:new"]' 'd["unchanged"]' 1
+	'd["removed"]' '["app:new", "app:joins", "extra:first", "manual:idle"]' 'd["unchanged"]' 1
 wait_for state_is app:change RUNNING || fail "changed process not restarted"
 [ "$(pid_of app:keep)" = "$keep" ] || fail "unchanged process lost its pid"
 
