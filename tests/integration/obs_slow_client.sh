@@ -6,7 +6,9 @@
 # application make the events.
 . "$(dirname "$0")/lib/daemon.sh"
 
-instance_yaml 17620 >"$T/conf.yaml"
+. "$(dirname "$0")/lib/obs.sh"
+GOSSIP=$(free_port) || fail "no free port"
+instance_yaml "$GOSSIP" >"$T/conf.yaml"
 cat >>"$T/conf.yaml" <<EOF
 applications:
   many:
