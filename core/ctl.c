@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/cluster.h"
 #include "core/ctl_obs.h"
 #include "core/ctl_req.h"
 #include "core/ctl_stats.h"
@@ -127,6 +128,18 @@ static const char *
 instance_name(const struct ctl *c)
 {
 	return rules_instance(daemon_rules(c->d))->name;
+}
+
+/* Without a cluster the local instance is the master; with one, the
+ * lowest RUNNING core (else RUNNING) name (DESIGN 7.2). */
+static const char *
+master_name(const struct ctl *c)
+{
+	const struct cluster *cl = daemon_cluster(c->d);
+
+	if (cl == NULL)
+		return instance_name(c);
+	return cluster_master(cl) ? cluster_master(cl) : "";
 }
 
 static cJSON *
@@ -270,7 +283,7 @@ state_json(const struct ctl *c)
 				ph == DAEMON_OPERATION	   ? "OPERATION"
 				: ph == DAEMON_LEFTOVERS ? "SYNCHRONIZATION"
 							   : "SHUTTING_DOWN");
-	cJSON_AddStringToObject(o, "master", instance_name(c));
+	cJSON_AddStringToObject(o, "master", master_name(c));
 	cJSON_AddBoolToObject(o, "degraded", false);
 	cJSON_AddStringToObject(o, "instance", instance_name(c));
 	cJSON_AddStringToObject(o, "version", SUPVISORS_VERSION);
@@ -322,7 +335,8 @@ instance_json(const struct ctl *c)
 	cJSON_AddStringToObject(o, "address", ic->listen ? ic->listen : "");
 	cJSON_AddStringToObject(o, "state", "RUNNING");
 	cJSON_AddBoolToObject(o, "suspect", false);
-	cJSON_AddBoolToObject(o, "master", true);
+	cJSON_AddBoolToObject(o, "master",
+			      strcmp(master_name(c), ic->name) == 0);
 	cJSON_AddNumberToObject(o, "load",
 				local != SCHED_NONE
 					? sched_view_instance(v, local)->load
@@ -337,8 +351,16 @@ get_instances(struct ctl *c, struct http_request *req)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON *arr = cJSON_AddArrayToObject(root, "instances");
+	const struct cluster *cl = daemon_cluster(c->d);
+	size_t n = cluster_ninstances(cl);
 
-	cJSON_AddItemToArray(arr, instance_json(c));
+	if (n == 0)
+		cJSON_AddItemToArray(arr, instance_json(c));
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, cluster_instance_local(cl, i)
+						  ? instance_json(c)
+						  : cluster_instance_json(cl, i));
+	cluster_counters_json(cl, root);
 	reply_json(req, 200, root);
 }
 
@@ -371,6 +393,7 @@ get_processes(struct ctl *c, struct http_request *req, const char *name)
 		     p = daemon_next_proc(p))
 			if (daemon_proc_listed(p))
 				cJSON_AddItemToArray(arr, process_json(c, p));
+		cluster_processes_json(daemon_cluster(c->d), arr);
 	} else {
 		for (size_t i = 0; i < s.n; i++)
 			cJSON_AddItemToArray(arr, process_json(c, s.v[i]));
@@ -1138,6 +1161,12 @@ struct cJSON *
 ctl_process_json(const struct ctl *c, const struct proc *p)
 {
 	return process_json(c, p);
+}
+
+struct ctl_stats *
+ctl_get_stats(const struct ctl *c)
+{
+	return c->stats;
 }
 
 struct ctl_obs *

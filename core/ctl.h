@@ -21,6 +21,7 @@
 struct cJSON;
 struct ctl;
 struct ctl_obs;
+struct ctl_stats;
 struct proc;
 struct daemon;
 struct http_request;
@@ -42,6 +43,8 @@ struct cJSON *ctl_state_json(const struct ctl *c);
 struct cJSON *ctl_instance_json(const struct ctl *c);
 struct cJSON *ctl_application_json(const struct ctl *c, uint32_t app);
 struct cJSON *ctl_process_json(const struct ctl *c, const struct proc *p);
+/* The statistics routes and sampler of C. */
+struct ctl_stats *ctl_get_stats(const struct ctl *c);
 /* The observability routes (metrics, events, dashboard) of C. */
 struct ctl_obs *ctl_obs(const struct ctl *c);
 

@@ -20,7 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/cluster.h"
 #include "core/ctl.h"
+#include "core/ctl_obs.h"
 #include "core/log.h"
 #include "core/logfile.h"
 #include "core/notify.h"
@@ -88,6 +90,7 @@ struct daemon {
 	ev_signal sig_term, sig_int, sig_hup, sig_usr2;
 	ev_timer tick, seq_timer, deferred, leftover_timer, watchdog, exit_timer;
 	struct ctl *ctl;
+	struct cluster *cluster;
 	struct http_server *http;
 	struct daemon_watch *watchers;
 	char last_status[256];
@@ -141,6 +144,18 @@ struct sched_view *
 daemon_view(const struct daemon *d)
 {
 	return d->view;
+}
+
+struct ctl *
+daemon_ctl(const struct daemon *d)
+{
+	return d->ctl;
+}
+
+struct cluster *
+daemon_cluster(const struct daemon *d)
+{
+	return d->cluster;
 }
 
 struct proc *
@@ -362,6 +377,7 @@ static int
 build_view(struct daemon *d)
 {
 	const struct rl_instance_conf *ic = rules_instance(d->rules);
+	const struct rl_cluster_conf *cc = rules_cluster(d->rules);
 	struct sched_seq_conf conf;
 	int r;
 
@@ -370,11 +386,31 @@ build_view(struct daemon *d)
 	d->failq = sched_failq_free(d->failq);
 	d->failq = sched_failq_new();
 	d->view = sched_view_new();
-	r = sched_view_add_instance(d->view, ic->name,
-				    ic->machine ? ic->machine : "local", true,
-				    &d->local);
-	if (r < 0)
-		return r;
+	/* cluster.instances in file order (the `*` order of placement),
+	 * the others each on a node of their own until the gossip tells
+	 * their machine */
+	d->local = SCHED_NONE;
+	for (size_t i = 0; i < cc->ninstances; i++) {
+		const char *nm = cc->instances[i].name;
+		bool local = strcmp(nm, ic->name) == 0;
+		uint32_t id;
+
+		r = sched_view_add_instance(
+			d->view, nm,
+			local ? (ic->machine ? ic->machine : "local") : nm,
+			local, &id);
+		if (r < 0)
+			return r;
+		if (local)
+			d->local = id;
+	}
+	if (d->local == SCHED_NONE) {
+		r = sched_view_add_instance(d->view, ic->name,
+					    ic->machine ? ic->machine : "local",
+					    true, &d->local);
+		if (r < 0)
+			return r;
+	}
 	sched_view_set_instance_tags(d->view, d->local, ic->tags, ic->ntags);
 	sched_view_set_instance_state(d->view, d->local, SCHED_INST_RUNNING,
 				      false);
@@ -384,7 +420,7 @@ build_view(struct daemon *d)
 		if (r < 0)
 			return r;
 	}
-	sched_seq_conf_default(&conf, 1);
+	sched_seq_conf_default(&conf, sched_view_ninstances(d->view));
 	conf.load_source = rules_cluster(d->rules)->load_source;
 	d->seq = sched_seq_new(&conf);
 	free(d->byvid);
@@ -422,6 +458,7 @@ on_proc_change(struct proc *p, enum proc_state from, void *data)
 		d->state_dirty = true;
 	}
 	view_event(d, p, from, &acts);
+	cluster_proc_changed(d->cluster, p);
 	run_actions(d, &acts);
 	sched_actions_done(&acts);
 	tell_watchers(d, p, SCHED_NONE, false);
@@ -497,6 +534,16 @@ run_actions(struct daemon *d, struct sched_actions *acts)
 		case SCHED_ACT_START:
 			if (p == NULL)
 				break;
+			if (a->inst != d->local) {
+				/* no start protocol between instances yet:
+				 * the sequencer times the start out */
+				log_warnx("%s: placed on instance %s, which "
+					  "this daemon cannot command",
+					  proc_namespec(p),
+					  sched_view_instance(d->view, a->inst)
+						  ->name);
+				break;
+			}
 			r = proc_start(p);
 			if (r < 0 && r != -EALREADY)
 				log_warnx("%s: start refused in state %s",
@@ -719,6 +766,7 @@ daemon_shutdown(struct daemon *d)
 		return;
 	d->phase = DAEMON_SHUTTING_DOWN;
 	log_notice("shutting down: stopping every process by stop_sequence");
+	cluster_leave(d->cluster);
 	notify_send("STOPPING=1");
 	for (struct proc *p = daemon_first_proc(d); p; p = proc_next(p))
 		proc_inhibit_restart(p, true);
@@ -998,6 +1046,7 @@ daemon_reload(struct daemon *d, struct rl_diags *diags,
 		errno = -r;
 		log_warn("reload: cannot build the cluster view");
 	}
+	cluster_view_rebuilt(d->cluster);
 	if (ret != NULL)
 		ret->unchanged = unchanged;
 	start_added(d, added, nadded);
@@ -1315,6 +1364,13 @@ daemon_new(struct ev_loop *loop, const struct daemon_opts *o,
 		daemon_free(d);
 		return r;
 	}
+	r = cluster_new(d, &d->cluster);
+	if (r < 0) {
+		daemon_free(d);
+		return r;
+	}
+	if (d->cluster != NULL)
+		cluster_set_obs(d->cluster, ctl_obs(d->ctl));
 
 	init_signal(d, &d->sig_term, SIGTERM, on_term);
 	init_signal(d, &d->sig_int, SIGINT, on_term);
@@ -1366,6 +1422,7 @@ daemon_free(struct daemon *d)
 	}
 	d->http = http_server_free(d->http);
 	d->ctl = ctl_free(d->ctl);
+	d->cluster = cluster_free(d->cluster);
 	if (d->pctx.loop != NULL) {
 		logpipe_close_all();
 		while ((p = daemon_first_proc(d)) != NULL) {

@@ -31,6 +31,8 @@
 
 #include "rules/rules.h"
 
+struct cluster;
+struct ctl;
 struct ev_loop;
 struct daemon;
 struct proc;
@@ -66,6 +68,9 @@ const struct rules *daemon_rules(const struct daemon *d);
 enum daemon_phase daemon_phase(const struct daemon *d);
 int64_t daemon_uptime_ms(const struct daemon *d);
 struct sched_view *daemon_view(const struct daemon *d);
+struct ctl *daemon_ctl(const struct daemon *d);
+/* NULL without cluster.instances. */
+struct cluster *daemon_cluster(const struct daemon *d);
 /* The processes, in rules order (then processes being removed). */
 struct proc *daemon_first_proc(const struct daemon *d);
 struct proc *daemon_next_proc(const struct proc *p);

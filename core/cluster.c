@@ -1,0 +1,954 @@
+/*
+ * The daemon's side of the gossip: transport set-up, membership events
+ * to instance states in the view, the local status and process records
+ * out, the remote ones in.  See cluster.h.
+ *
+ * The pure protocol is net/swim's; this file only decides what the
+ * events mean for Supvisors' instance states, and it logs those
+ * decisions (once, here).
+ */
+#define _GNU_SOURCE
+#include "core/cluster.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/ctl.h"
+#include "core/ctl_obs.h"
+#include "core/ctl_stats.h"
+#include "core/daemon.h"
+#include "core/log.h"
+#include "core/proc.h"
+#include "core/util.h"
+#include "net/keyring.h"
+#include "net/seal.h"
+#include "net/transport.h"
+#include "sched/view.h"
+#include "stats/stats.h"
+
+#define STATUS_S 1.0
+
+/* A process as its owner reports it. */
+struct rproc {
+	char *namespec;
+	enum sched_proc_state state;
+	int pid;
+	int64_t start_wall_ms;
+	unsigned loading;
+	char *desc;
+};
+
+struct member {
+	const char *name; /* the rules' (cluster.instances) */
+	const char *address;
+	bool local;
+	bool known; /* heard of by the gossip */
+	uint8_t id[WIRE_ID_SIZE];
+	uint32_t generation;
+	enum sched_inst_state state;
+	bool suspect;
+	char reason[160];
+	bool fence_reason; /* ISOLATED by auto_fence, not by the rules */
+	int64_t failed_ms;
+	char machine[WIRE_META_MAX + 1];
+	struct wire_status status;
+	bool status_known;
+	struct rproc *procs;
+	size_t nprocs;
+};
+
+struct cluster {
+	struct daemon *d;
+	struct transport *t;
+	struct member *m;
+	size_t n;
+	size_t local;
+	char **published; /* namespecs we have a record for */
+	size_t npublished;
+	struct wire_status status;
+	ev_timer timer;
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static struct sched_view *
+view(const struct cluster *c)
+{
+	return daemon_view(c->d);
+}
+
+static uint32_t
+vid(const struct cluster *c, const struct member *m)
+{
+	return sched_view_find_instance(view(c), m->name);
+}
+
+static void
+apply_state(struct cluster *c, struct member *m)
+{
+	uint32_t i = vid(c, m);
+
+	if (i != SCHED_NONE && !m->local)
+		sched_view_set_instance_state(view(c), i, m->state,
+					      m->suspect);
+}
+
+static void
+set_state(struct cluster *c, struct member *m, enum sched_inst_state s,
+	  const char *reason)
+{
+	if (m->state == s && (reason == NULL || strcmp(reason, m->reason) == 0))
+		return;
+	if (reason != NULL)
+		log_notice("instance %s: %s -> %s: %s", m->name,
+			   sched_inst_state_to_string(m->state),
+			   sched_inst_state_to_string(s), reason);
+	else
+		log_notice("instance %s: %s -> %s", m->name,
+			   sched_inst_state_to_string(m->state),
+			   sched_inst_state_to_string(s));
+	snprintf(m->reason, sizeof(m->reason), "%s", reason ? reason : "");
+	if (s == SCHED_INST_FAILED)
+		m->failed_ms = util_now_ms();
+	m->state = s;
+	apply_state(c, m);
+}
+
+static struct member *
+find_name(struct cluster *c, const char *name)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->m[i].name, name) == 0)
+			return &c->m[i];
+	return NULL;
+}
+
+static struct member *
+find_id(struct cluster *c, const uint8_t id[WIRE_ID_SIZE], const char *name)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->m[i].known && memcmp(c->m[i].id, id, WIRE_ID_SIZE) == 0)
+			return &c->m[i];
+	return name != NULL ? find_name(c, name) : NULL;
+}
+
+/* Instance ids are derived from the cluster and instance names: a
+ * restarted instance is the same member (its new boot generation makes
+ * its incarnation win). */
+static void
+make_id(const char *cluster, const char *name, uint8_t ret[WIRE_ID_SIZE])
+{
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, WIRE_ID_SIZE);
+	crypto_generichash_update(&st, (const uint8_t *)cluster,
+				  strlen(cluster) + 1);
+	crypto_generichash_update(&st, (const uint8_t *)name, strlen(name));
+	crypto_generichash_final(&st, ret, WIRE_ID_SIZE);
+}
+
+/* HOST:PORT, HOST a name or a numeric address. */
+static int
+resolve(const char *host, uint16_t port, struct wire_addr *ret)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai = NULL;
+	char buf[INET6_ADDRSTRLEN + 16], num[INET6_ADDRSTRLEN];
+	int r;
+
+	if (getaddrinfo(host, NULL, &hints, &ai) != 0 || ai == NULL)
+		return -EHOSTUNREACH;
+	r = getnameinfo(ai->ai_addr, ai->ai_addrlen, num, sizeof(num), NULL, 0,
+			NI_NUMERICHOST);
+	if (r == 0)
+		snprintf(buf, sizeof(buf),
+			 ai->ai_family == AF_INET6 ? "[%s]:%u" : "%s:%u", num,
+			 port);
+	freeaddrinfo(ai);
+	if (r != 0)
+		return -EHOSTUNREACH;
+	return wire_addr_parse(buf, ret);
+}
+
+/* The boot generation: read, incremented and written back, so that
+ * every boot is newer than the last one the cluster remembers. */
+static uint32_t
+next_generation(const char *state_dir)
+{
+	char *path, *tmp;
+	unsigned long g = 0;
+	FILE *f;
+
+	if (state_dir == NULL)
+		return (uint32_t)time(NULL);
+	path = xasprintf("%s/generation", state_dir);
+	tmp = xasprintf("%s/generation.tmp", state_dir);
+	f = fopen(path, "re");
+	if (f != NULL) {
+		if (fscanf(f, "%lu", &g) != 1)
+			g = 0;
+		fclose(f);
+	}
+	g = (uint32_t)(g + 1);
+	if (g == 0)
+		g = 1;
+	f = fopen(tmp, "we");
+	if (f == NULL || fprintf(f, "%lu\n", g) < 0 || fclose(f) != 0 ||
+	    rename(tmp, path) < 0) {
+		log_warn("cannot save the boot generation in '%s'", path);
+		g = (uint32_t)time(NULL);
+	}
+	free(path);
+	free(tmp);
+	return (uint32_t)g;
+}
+
+static void
+rproc_clear(struct rproc *p)
+{
+	free(p->namespec);
+	free(p->desc);
+}
+
+/* ------------------------------------------------------------ records */
+
+/* A record: "STATE\tPID\tSTART_WALL_MS\tLOADING\tDESCRIPTION". */
+static size_t
+encode_proc(const struct proc *p, char *buf, size_t len)
+{
+	const struct proc_fsm *f = proc_fsm(p);
+	char desc[256];
+	int n;
+
+	proc_fsm_describe(f, proc_pid(p), util_now_ms(), desc, sizeof(desc));
+	for (char *s = desc; *s; s++)
+		if (*s == '\t' || *s == '\n')
+			*s = ' ';
+	n = snprintf(buf, len, "%s\t%d\t%lld\t%u\t%s",
+		     proc_state_to_string(f->state), (int)proc_pid(p),
+		     (long long)(proc_state_is_running(f->state) ||
+					 f->state == PROC_STOPPING
+				 ? f->start_wall_ms
+				 : 0),
+		     proc_config(p)->program->expected_loading, desc);
+	return n < 0 ? 0 : MIN((size_t)n, len - 1);
+}
+
+static int
+decode_proc(const uint8_t *v, size_t len, struct rproc *ret)
+{
+	char *s = xmalloc(len + 1), *f[5], *save = NULL;
+	long long start;
+	int st, n = 0;
+
+	memcpy(s, v, len);
+	s[len] = '\0';
+	for (char *tok = strtok_r(s, "\t", &save); tok && n < 5;
+	     tok = strtok_r(NULL, n == 3 ? "" : "\t", &save))
+		f[n++] = tok;
+	if (n < 4 || (st = sched_proc_state_from_string(f[0])) < 0) {
+		free(s);
+		return -EINVAL;
+	}
+	start = strtoll(f[2], NULL, 10);
+	ret->state = (enum sched_proc_state)st;
+	ret->pid = atoi(f[1]);
+	ret->start_wall_ms = start > 0 ? start : 0;
+	ret->loading = (unsigned)strtoul(f[3], NULL, 10);
+	ret->desc = xstrdup(n == 5 ? f[4] : "");
+	free(s);
+	return 0;
+}
+
+static void
+publish(struct cluster *c, const struct proc *p)
+{
+	char buf[WIRE_VALUE_MAX];
+	size_t len = encode_proc(p, buf, sizeof(buf));
+	const char *ns = proc_namespec(p);
+	size_t i;
+
+	if (swim_kv_set(transport_swim(c->t), util_now_ms(), ns, buf, len) < 0)
+		return;
+	for (i = 0; i < c->npublished; i++)
+		if (strcmp(c->published[i], ns) == 0)
+			return;
+	c->published = xreallocarray(c->published, c->npublished + 1,
+				     sizeof(*c->published));
+	c->published[c->npublished++] = xstrdup(ns);
+}
+
+static void
+view_report(struct cluster *c, struct member *m, const struct rproc *rp)
+{
+	uint32_t inst = vid(c, m);
+	uint32_t pid = sched_view_find_process(view(c), rp->namespec);
+	int64_t wall = (int64_t)time(NULL) * 1000;
+	struct sched_event ev = {
+		.state = rp->state,
+		.pid = rp->pid,
+		.uptime_ms = rp->start_wall_ms > 0 && wall > rp->start_wall_ms
+				     ? wall - rp->start_wall_ms
+				     : 0,
+	};
+
+	if (inst != SCHED_NONE && pid != SCHED_NONE)
+		sched_view_process_event(view(c), pid, inst, &ev,
+					 util_now_ms());
+}
+
+static void
+on_kv(struct cluster *c, struct member *m, const struct swim_event *ev)
+{
+	char *ns = xstrndup(ev->key, ev->key_len);
+	struct rproc rp = {0};
+	size_t i;
+
+	for (i = 0; i < m->nprocs; i++)
+		if (strcmp(m->procs[i].namespec, ns) == 0)
+			break;
+	if (ev->value_len == 0 || decode_proc(ev->value, ev->value_len,
+					      &rp) < 0) {
+		if (i < m->nprocs) {
+			rproc_clear(&m->procs[i]);
+			m->procs[i] = m->procs[--m->nprocs];
+		}
+		free(ns);
+		return;
+	}
+	rp.namespec = ns;
+	if (i < m->nprocs) {
+		rproc_clear(&m->procs[i]);
+	} else {
+		m->procs = xreallocarray(m->procs, m->nprocs + 1,
+					 sizeof(*m->procs));
+		m->nprocs++;
+	}
+	m->procs[i] = rp;
+	view_report(c, m, &rp);
+}
+
+/* ------------------------------------------------------------ states */
+
+/* Supvisors' handshake, as the gossip gives it: the peer's status says
+ * which rules it runs; the same digest authorizes it. */
+static void
+check_member(struct cluster *c, struct member *m, bool rules_mismatch)
+{
+	if (m->state == SCHED_INST_ISOLATED && m->fence_reason)
+		return; /* until it restarts (a newer generation) */
+	if (rules_mismatch) {
+		m->fence_reason = false;
+		set_state(c, m, SCHED_INST_ISOLATED,
+			  "rules digest differs from ours (applications, "
+			  "models or cluster strategies)");
+		return;
+	}
+	if (!m->status_known) {
+		set_state(c, m, SCHED_INST_CHECKING, NULL);
+		return;
+	}
+	if (m->state != SCHED_INST_RUNNING) {
+		if (m->state != SCHED_INST_CHECKED)
+			set_state(c, m, SCHED_INST_CHECKED, NULL);
+		set_state(c, m, SCHED_INST_RUNNING, NULL);
+		for (size_t i = 0; i < m->nprocs; i++)
+			view_report(c, m, &m->procs[i]);
+	}
+}
+
+static void
+member_lost(struct cluster *c, struct member *m, const char *why)
+{
+	uint32_t i = vid(c, m);
+
+	m->suspect = false;
+	if (m->state == SCHED_INST_ISOLATED || m->state == SCHED_INST_STOPPED) {
+		apply_state(c, m);
+		return;
+	}
+	set_state(c, m, SCHED_INST_FAILED, why);
+	if (i != SCHED_NONE)
+		(void)sched_view_lose_instance(view(c), i, util_now_ms(),
+					       NULL);
+}
+
+static void
+sync_member(struct cluster *c, struct member *m)
+{
+	struct swim *s = transport_swim(c->t);
+	int k = swim_find(s, m->id);
+	struct swim_member sm;
+	uint32_t inst;
+
+	if (k < 0)
+		return;
+	swim_member_get(s, (size_t)k, &sm);
+	m->status = sm.status;
+	m->status_known = sm.status_known;
+	if (sm.meta_len > 0) {
+		memcpy(m->machine, sm.meta, sm.meta_len);
+		m->machine[sm.meta_len] = '\0';
+		inst = vid(c, m);
+		if (inst != SCHED_NONE &&
+		    strcmp(sched_view_node(view(c),
+					   sched_view_instance(view(c), inst)
+						   ->node)
+				   ->machine,
+			   m->machine) != 0)
+			(void)sched_view_set_instance_machine(view(c), inst,
+							      m->machine);
+	}
+	inst = vid(c, m);
+	if (inst != SCHED_NONE && sm.status_known)
+		sched_view_set_instance_cpu(view(c), inst,
+					    sm.status.cpu / 100u);
+}
+
+static void
+on_event(void *ctx, const struct swim_event *ev)
+{
+	struct cluster *c = ctx;
+	struct member *m = find_id(c, ev->id, ev->name);
+	uint32_t gen = (uint32_t)(ev->incarnation >> 32);
+
+	if (m == NULL || m->local) {
+		if (m == NULL && ev->type == SWIM_EV_JOIN)
+			log_warnx("instance '%s' is not in cluster.instances: "
+				  "ignored", ev->name ? ev->name : "?");
+		return;
+	}
+	if (!m->known) {
+		memcpy(m->id, ev->id, WIRE_ID_SIZE);
+		m->known = true;
+	}
+	switch (ev->type) {
+	case SWIM_EV_JOIN:
+	case SWIM_EV_ALIVE:
+		if (gen > m->generation && m->generation != 0 &&
+		    m->state == SCHED_INST_ISOLATED && m->fence_reason) {
+			m->fence_reason = false;
+			set_state(c, m, SCHED_INST_STOPPED, "restarted");
+		}
+		if (gen > m->generation)
+			m->generation = gen;
+		m->suspect = false;
+		sync_member(c, m);
+		check_member(c, m, ev->rules_mismatch);
+		apply_state(c, m);
+		break;
+	case SWIM_EV_SUSPECT:
+		m->suspect = true;
+		apply_state(c, m);
+		break;
+	case SWIM_EV_DEAD:
+		member_lost(c, m, "declared dead by the gossip");
+		break;
+	case SWIM_EV_LEFT:
+		member_lost(c, m, "left the cluster");
+		if (m->state == SCHED_INST_FAILED)
+			set_state(c, m, SCHED_INST_STOPPED, NULL);
+		break;
+	case SWIM_EV_UPDATE:
+	case SWIM_EV_STATUS:
+		sync_member(c, m);
+		if (ev->state == SWIM_ALIVE || ev->state == SWIM_SUSPECT)
+			check_member(c, m, ev->rules_mismatch);
+		break;
+	case SWIM_EV_RULES:
+		sync_member(c, m);
+		if (ev->state == SWIM_ALIVE || ev->state == SWIM_SUSPECT ||
+		    ev->rules_mismatch) {
+			if (!ev->rules_mismatch &&
+			    m->state == SCHED_INST_ISOLATED && !m->fence_reason)
+				m->state = SCHED_INST_STOPPED;
+			check_member(c, m, ev->rules_mismatch);
+		}
+		break;
+	case SWIM_EV_KV:
+		on_kv(c, m, ev);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ------------------------------------------------------------ timer */
+
+static void
+update_status(struct cluster *c)
+{
+	const struct sched_view *v = view(c);
+	uint32_t local = sched_view_local(v);
+	struct ctl *ctl = daemon_ctl(c->d);
+	struct stats_sampler *s =
+		ctl ? ctl_stats_sampler(ctl_get_stats(ctl)) : NULL;
+	struct stats_node_summary n = {0};
+	struct wire_status st = c->status;
+
+	st.load = local != SCHED_NONE
+			  ? (uint16_t)MIN(sched_view_instance(v, local)->load,
+					  UINT16_MAX)
+			  : 0;
+	if (s != NULL && (stats_sampler_node(s, 0, &n) < 0 || !n.valid))
+		(void)stats_sampler_node(s, STATS_LAST_SAMPLE, &n);
+	st.cpu = n.valid ? (uint16_t)(n.cpu_percent * 100) : 0;
+	st.mem = n.valid ? (uint16_t)(n.mem_percent * 100) : 0;
+	if (memcmp(&st, &c->status, sizeof(st)) != 0) {
+		c->status = st;
+		swim_set_status(transport_swim(c->t), &st);
+	}
+}
+
+static void
+on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct cluster *c = container_of(w, struct cluster, timer);
+	bool working = daemon_phase(c->d) == DAEMON_OPERATION;
+	bool fence = rules_cluster(daemon_rules(c->d))->auto_fence;
+	int64_t now = util_now_ms();
+
+	(void)loop;
+	(void)revents;
+	update_status(c);
+	/* Supvisors' invalidation of FAILED instances, one tick later */
+	for (size_t i = 0; i < c->n; i++) {
+		struct member *m = &c->m[i];
+
+		if (m->state != SCHED_INST_FAILED ||
+		    now - m->failed_ms < (int64_t)(STATUS_S * 1000))
+			continue;
+		if (fence && working) {
+			m->fence_reason = true;
+			set_state(c, m, SCHED_INST_ISOLATED,
+				  "auto_fence: lost while the cluster was "
+				  "operating");
+		} else {
+			set_state(c, m, SCHED_INST_STOPPED, NULL);
+		}
+	}
+	transport_kick(c->t);
+}
+
+/* ------------------------------------------------------------ life */
+
+static int
+setup_keys(const struct rl_cluster_conf *cc, struct keyring *ret)
+{
+	unsigned line = 0;
+	int r;
+
+	if (cc->key_file != NULL) {
+		r = keyring_load(cc->key_file, ret, &line);
+		if (r < 0) {
+			errno = -r;
+			if (line > 0)
+				log_error("key file '%s': line %u is not a key",
+					  cc->key_file, line);
+			else
+				log_warn("cannot load the key file '%s'",
+					 cc->key_file);
+		}
+		return r;
+	}
+	/* Every address is loopback (the loader checked): the traffic
+	 * never leaves this host, so a key derived from the cluster name
+	 * only keeps other clusters of the host apart. */
+	memset(ret, 0, sizeof(*ret));
+	crypto_generichash(ret->keys[0], KEYRING_KEY_SIZE,
+			   (const uint8_t *)cc->name, strlen(cc->name),
+			   (const uint8_t *)"supvisors-sched loopback", 24);
+	ret->n = 1;
+	return 0;
+}
+
+int
+cluster_new(struct daemon *d, struct cluster **ret)
+{
+	const struct rules *r = daemon_rules(d);
+	const struct rl_cluster_conf *cc = rules_cluster(r);
+	const struct rl_instance_conf *ic = rules_instance(r);
+	struct transport_conf conf = {
+		.loop = daemon_loop(d),
+		.cluster = cc->name,
+		.on_event = on_event,
+	};
+	struct wire_addr *seeds = NULL;
+	struct keyring keys;
+	struct cluster *c;
+	size_t nseeds = 0;
+	uint8_t digest[crypto_generichash_BYTES];
+	int rc;
+
+	*ret = NULL;
+	if (cc->ninstances == 0)
+		return 0;
+	if (sodium_init() < 0)
+		return -ENOSYS;
+	rc = setup_keys(cc, &keys);
+	if (rc < 0)
+		return rc;
+	c = xcalloc(1, sizeof(*c));
+	c->d = d;
+	c->m = xcalloc(cc->ninstances + 1, sizeof(*c->m));
+	c->local = SIZE_MAX;
+	seeds = xcalloc(cc->ninstances, sizeof(*seeds));
+	for (size_t i = 0; i < cc->ninstances; i++) {
+		struct member *m = &c->m[c->n++];
+
+		m->name = cc->instances[i].name;
+		m->address = cc->instances[i].address;
+		make_id(cc->name, m->name, m->id);
+		if (strcmp(m->name, ic->name) == 0) {
+			m->local = true;
+			m->known = true;
+			m->state = SCHED_INST_RUNNING;
+			c->local = i;
+			continue;
+		}
+		if (resolve(cc->instances[i].host, cc->instances[i].port,
+			    &seeds[nseeds]) < 0)
+			log_warnx("cannot resolve '%s' (instance %s): not "
+				  "used to join", m->address, m->name);
+		else
+			nseeds++;
+	}
+	if (c->local == SIZE_MAX) {
+		struct member *m = &c->m[c->n];
+
+		m->name = ic->name;
+		m->address = ic->listen;
+		m->local = true;
+		m->known = true;
+		m->state = SCHED_INST_RUNNING;
+		c->local = c->n++;
+	}
+	conf.keys = &keys;
+	conf.ctx = c;
+	swim_config_default(&conf.swim);
+	swim_config_apply(&conf.swim, &cc->gossip);
+	make_id(cc->name, ic->name, conf.self.id);
+	conf.self.name = ic->name;
+	conf.self.generation = next_generation(ic->state_dir);
+	if (ic->machine != NULL) {
+		conf.self.meta = (const uint8_t *)ic->machine;
+		conf.self.meta_len = MIN(strlen(ic->machine), WIRE_META_MAX);
+	}
+	randombytes_buf(&conf.seed, sizeof(conf.seed));
+	rc = resolve(ic->listen_host, ic->listen_port, &conf.listen);
+	if (rc == 0 && ic->advertise != NULL) {
+		char *host = xstrdup(ic->advertise), *colon = strrchr(host, ':');
+		unsigned long port = colon ? strtoul(colon + 1, NULL, 10) : 0;
+
+		if (colon != NULL)
+			*colon = '\0';
+		if (host[0] == '[') {
+			memmove(host, host + 1, strlen(host));
+			host[strcspn(host, "]")] = '\0';
+		}
+		rc = port > 0 && port < 65536
+			     ? resolve(host, (uint16_t)port, &conf.self.addr)
+			     : -EINVAL;
+		free(host);
+	} else {
+		conf.self.addr = conf.listen;
+	}
+	if (rc < 0) {
+		log_error("cannot resolve instance.listen '%s' or "
+			  "instance.advertise", ic->listen);
+		goto fail;
+	}
+	rc = transport_new(&conf, &c->t);
+	keyring_wipe(&keys);
+	if (rc < 0) {
+		errno = -rc;
+		log_warn("cannot open the gossip on '%s'", ic->listen);
+		goto fail;
+	}
+	crypto_generichash(digest, sizeof(digest),
+			   (const uint8_t *)rules_digest(r),
+			   strlen(rules_digest(r)), NULL, 0);
+	memcpy(c->status.rules, digest, WIRE_RULES_DIGEST_SIZE);
+	swim_set_status(transport_swim(c->t), &c->status);
+	update_status(c);
+	for (struct proc *p = daemon_first_proc(d); p; p = daemon_next_proc(p))
+		if (daemon_proc_listed(p))
+			publish(c, p);
+	swim_join(transport_swim(c->t), util_now_ms(), seeds, nseeds);
+	transport_kick(c->t);
+	free(seeds);
+	ev_timer_init(&c->timer, on_timer, STATUS_S, STATUS_S);
+	ev_timer_start(daemon_loop(d), &c->timer);
+	log_info("gossip on '%s' (generation %u): joining through %zu "
+		 "instance(s)", ic->listen, conf.self.generation, nseeds);
+	*ret = c;
+	return 0;
+fail:
+	keyring_wipe(&keys);
+	free(seeds);
+	cluster_free(c);
+	return rc;
+}
+
+struct cluster *
+cluster_free(struct cluster *c)
+{
+	if (c == NULL)
+		return NULL;
+	ev_timer_stop(daemon_loop(c->d), &c->timer);
+	c->t = transport_free(c->t);
+	for (size_t i = 0; i < c->n; i++) {
+		for (size_t k = 0; k < c->m[i].nprocs; k++)
+			rproc_clear(&c->m[i].procs[k]);
+		free(c->m[i].procs);
+	}
+	for (size_t i = 0; i < c->npublished; i++)
+		free(c->published[i]);
+	free(c->published);
+	free(c->m);
+	free(c);
+	return NULL;
+}
+
+void
+cluster_set_obs(struct cluster *c, struct ctl_obs *o)
+{
+	if (c != NULL && o != NULL)
+		ctl_obs_set_gossip(o, transport_seal_counters(c->t),
+				   swim_counters(transport_swim(c->t)));
+}
+
+void
+cluster_proc_changed(struct cluster *c, const struct proc *p)
+{
+	if (c == NULL || !daemon_proc_listed(p))
+		return;
+	publish(c, p);
+	transport_kick(c->t);
+}
+
+void
+cluster_view_rebuilt(struct cluster *c)
+{
+	size_t k = 0;
+
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->npublished; i++) {
+		const struct proc *p = daemon_find_proc(c->d, c->published[i]);
+
+		if (p != NULL && daemon_proc_listed(p)) {
+			c->published[k++] = c->published[i];
+			continue;
+		}
+		(void)swim_kv_set(transport_swim(c->t), util_now_ms(),
+				  c->published[i], NULL, 0);
+		free(c->published[i]);
+	}
+	c->npublished = k;
+	for (struct proc *p = daemon_first_proc(c->d); p;
+	     p = daemon_next_proc(p))
+		if (daemon_proc_listed(p))
+			publish(c, p);
+	for (size_t i = 0; i < c->n; i++) {
+		struct member *m = &c->m[i];
+
+		if (m->local)
+			continue;
+		apply_state(c, m);
+		if (m->known)
+			sync_member(c, m);
+		if (m->state == SCHED_INST_RUNNING)
+			for (size_t j = 0; j < m->nprocs; j++)
+				view_report(c, m, &m->procs[j]);
+	}
+	transport_kick(c->t);
+}
+
+void
+cluster_leave(struct cluster *c)
+{
+	if (c == NULL)
+		return;
+	swim_leave(transport_swim(c->t), util_now_ms());
+	transport_kick(c->t);
+}
+
+/* ------------------------------------------------------------ API */
+
+size_t
+cluster_ninstances(const struct cluster *c)
+{
+	return c ? c->n : 0;
+}
+
+bool
+cluster_instance_local(const struct cluster *c, size_t i)
+{
+	return c != NULL && i < c->n && c->m[i].local;
+}
+
+static bool
+is_core(const struct cluster *c, const char *name)
+{
+	const struct rl_cluster_conf *cc = rules_cluster(daemon_rules(c->d));
+
+	for (size_t i = 0; i < cc->ncore; i++)
+		if (strcmp(cc->core[i], name) == 0)
+			return true;
+	return false;
+}
+
+const char *
+cluster_master(const struct cluster *c)
+{
+	const char *best = NULL;
+	bool best_core = false;
+
+	if (c == NULL)
+		return NULL;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct member *m = &c->m[i];
+		bool core = is_core(c, m->name);
+
+		if (m->state != SCHED_INST_RUNNING)
+			continue;
+		if (best == NULL || (core && !best_core) ||
+		    (core == best_core && strcmp(m->name, best) < 0)) {
+			best = m->name;
+			best_core = core;
+		}
+	}
+	return best;
+}
+
+cJSON *
+cluster_instance_json(const struct cluster *c, size_t i)
+{
+	const struct member *m = &c->m[i];
+	const char *master = cluster_master(c);
+	cJSON *o = cJSON_CreateObject();
+	unsigned n = 0;
+	bool live = m->state == SCHED_INST_RUNNING ||
+		    m->state == SCHED_INST_CHECKED;
+
+	for (size_t k = 0; k < m->nprocs; k++)
+		n += m->procs[k].state == SCHED_PROC_RUNNING;
+	cJSON_AddStringToObject(o, "name", m->name);
+	cJSON_AddStringToObject(o, "address", m->address ? m->address : "");
+	cJSON_AddStringToObject(o, "state",
+				sched_inst_state_to_string(m->state));
+	cJSON_AddBoolToObject(o, "suspect", m->suspect);
+	cJSON_AddBoolToObject(o, "master",
+			      master != NULL && strcmp(master, m->name) == 0);
+	cJSON_AddNumberToObject(o, "load", live ? m->status.load : 0);
+	if (live && m->status_known && (m->status.cpu || m->status.mem)) {
+		cJSON_AddNumberToObject(o, "cpu_percent",
+					m->status.cpu / 10 / 10.0);
+		cJSON_AddNumberToObject(o, "mem_percent",
+					m->status.mem / 10 / 10.0);
+	} else {
+		cJSON_AddNullToObject(o, "cpu_percent");
+		cJSON_AddNullToObject(o, "mem_percent");
+	}
+	cJSON_AddNumberToObject(o, "processes", live ? n : 0);
+	if (m->machine[0] != '\0')
+		cJSON_AddStringToObject(o, "machine", m->machine);
+	if (m->state == SCHED_INST_ISOLATED ||
+	    (m->state != SCHED_INST_RUNNING && m->reason[0] != '\0'))
+		cJSON_AddStringToObject(o, "reason", m->reason);
+	return o;
+}
+
+static cJSON *
+rproc_json(const struct member *m, const struct rproc *rp)
+{
+	cJSON *o = cJSON_CreateObject(), *insts;
+	const char *colon = strchr(rp->namespec, ':');
+	int64_t wall = (int64_t)time(NULL) * 1000;
+	char app[WIRE_KEY_MAX + 1];
+
+	snprintf(app, sizeof(app), "%.*s",
+		 colon ? (int)(colon - rp->namespec) : 0, rp->namespec);
+	cJSON_AddStringToObject(o, "namespec", rp->namespec);
+	cJSON_AddStringToObject(o, "application", app);
+	cJSON_AddStringToObject(o, "name", colon ? colon + 1 : rp->namespec);
+	cJSON_AddStringToObject(o, "state",
+				sched_proc_state_to_string(rp->state));
+	cJSON_AddNumberToObject(o, "state_code",
+				sched_proc_state_code(rp->state));
+	cJSON_AddStringToObject(o, "instance", m->name);
+	insts = cJSON_AddArrayToObject(o, "instances");
+	cJSON_AddItemToArray(insts, cJSON_CreateString(m->name));
+	cJSON_AddNumberToObject(o, "pid", rp->pid);
+	cJSON_AddNumberToObject(o, "uptime_seconds",
+				rp->start_wall_ms > 0 && wall > rp->start_wall_ms
+					? (double)((wall - rp->start_wall_ms) /
+						   1000)
+					: 0);
+	cJSON_AddStringToObject(o, "description", rp->desc);
+	cJSON_AddNumberToObject(o, "expected_loading", rp->loading);
+	cJSON_AddBoolToObject(o, "conflict", false);
+	return o;
+}
+
+void
+cluster_processes_json(const struct cluster *c, cJSON *arr)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct member *m = &c->m[i];
+
+		if (m->local || m->state != SCHED_INST_RUNNING)
+			continue;
+		for (size_t k = 0; k < m->nprocs; k++)
+			if (m->procs[k].state != SCHED_PROC_STOPPED)
+				cJSON_AddItemToArray(
+					arr, rproc_json(m, &m->procs[k]));
+	}
+}
+
+void
+cluster_counters_json(const struct cluster *c, cJSON *o)
+{
+	const struct seal_counters *sc;
+	const struct transport_counters *tc;
+	const struct swim_counters *wc;
+	cJSON *g, *drops;
+	uint64_t total = 0;
+
+	if (c == NULL)
+		return;
+	sc = transport_seal_counters(c->t);
+	tc = transport_counters(c->t);
+	wc = swim_counters(transport_swim(c->t));
+	g = cJSON_AddObjectToObject(o, "gossip");
+	drops = cJSON_AddObjectToObject(g, "dropped");
+	for (int r = 0; r < _SEAL_DROP_MAX; r++) {
+		cJSON_AddNumberToObject(drops, seal_drop_to_string(r),
+					(double)sc->drops[r]);
+		total += sc->drops[r];
+	}
+	cJSON_AddNumberToObject(g, "dropped_total", (double)total);
+	cJSON_AddNumberToObject(g, "datagrams_in", (double)tc->dgrams_in);
+	cJSON_AddNumberToObject(g, "datagrams_out", (double)tc->dgrams_out);
+	cJSON_AddNumberToObject(g, "opened", (double)sc->opened);
+	cJSON_AddNumberToObject(g, "syncs_in", (double)tc->syncs_in);
+	cJSON_AddNumberToObject(g, "syncs_out", (double)tc->syncs_out);
+	cJSON_AddNumberToObject(g, "probes", (double)wc->probes);
+	cJSON_AddNumberToObject(g, "suspicions", (double)wc->suspicions);
+	cJSON_AddNumberToObject(g, "refutations", (double)wc->refutations);
+	cJSON_AddNumberToObject(g, "deaths", (double)wc->deaths);
+	cJSON_AddNumberToObject(g, "health",
+				swim_health(transport_swim(c->t)));
+}

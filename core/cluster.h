@@ -1,0 +1,73 @@
+/*
+ * cluster: the daemon's side of the gossip.  It creates the transport of
+ * net/transport.h on instance.listen with the cluster's keyring, joins
+ * through cluster.instances, persists the boot generation in state_dir,
+ * and keeps the membership as Supvisors' instance states in the sched
+ * view:
+ *
+ *   joined, status not yet heard   CHECKING
+ *   status heard, same rules       RUNNING  (the handshake of Supvisors
+ *                                            is the rules digest, which
+ *                                            covers the strategies)
+ *   rules digest differs           ISOLATED, reason shown
+ *   suspected                      unchanged state, suspect flag
+ *   declared dead                  FAILED, then on the next tick ISOLATED
+ *                                  (auto_fence and the daemon operating)
+ *                                  or STOPPED until it comes back
+ *   left                           STOPPED
+ *
+ * What rides on the gossip: the load vector (expected load of the local
+ * instance from the view, CPU and memory % of the node from the stats
+ * sampler when enabled), the rules digest, the instance's machine as
+ * metadata, and one record per local process (namespec -> state, pid,
+ * start time, expected loading, description), so that every instance
+ * knows every process's state (the view gets the remote reports).
+ *
+ * A configuration without cluster.instances has no cluster: cluster_new()
+ * then sets *RET to NULL, and every function here accepts a NULL cluster.
+ *
+ * Ownership: the daemon owns the struct cluster and frees it after the
+ * control API (which reads its counters); cluster_free() accepts NULL
+ * and returns NULL.  JSON objects returned are the caller's.
+ */
+#ifndef CORE_CLUSTER_H
+#define CORE_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cJSON;
+struct cluster;
+struct ctl_obs;
+struct daemon;
+struct proc;
+
+/* 0 (and *RET, NULL without cluster.instances) or -errno, logged. */
+int cluster_new(struct daemon *d, struct cluster **ret);
+struct cluster *cluster_free(struct cluster *c);
+
+/* Hands the gossip counters to the metrics of O. */
+void cluster_set_obs(struct cluster *c, struct ctl_obs *o);
+/* A local process changed: its record is disseminated. */
+void cluster_proc_changed(struct cluster *c, const struct proc *p);
+/* The daemon built a new view (reload): states, machines and remote
+ * process reports are applied to it again; records of removed
+ * processes are deleted. */
+void cluster_view_rebuilt(struct cluster *c);
+/* Graceful leave (shutdown). */
+void cluster_leave(struct cluster *c);
+
+/* Instances in cluster.instances order. */
+size_t cluster_ninstances(const struct cluster *c);
+bool cluster_instance_local(const struct cluster *c, size_t i);
+/* The entry of GET /v1/instances of a remote instance. */
+struct cJSON *cluster_instance_json(const struct cluster *c, size_t i);
+/* Lowest RUNNING core instance name, else lowest RUNNING name; NULL. */
+const char *cluster_master(const struct cluster *c);
+/* Appends the /v1/processes entries of remote processes (those not
+ * STOPPED) to ARR. */
+void cluster_processes_json(const struct cluster *c, struct cJSON *arr);
+/* Adds {"gossip": {dropped datagrams by reason, counters}} to O. */
+void cluster_counters_json(const struct cluster *c, struct cJSON *o);
+
+#endif

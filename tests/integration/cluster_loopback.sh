@@ -1,0 +1,151 @@
+#!/bin/sh
+# Five daemons on loopback, one shared configuration: all RUNNING; each
+# sees the others' processes; kill -9 of one is seen FAILED or STOPPED by
+# every other (the detection time is printed); restarted with other rules
+# it is ISOLATED with the reason; restarted with the same rules it is
+# RUNNING again; 10 000 forged, replayed, truncated and oversized
+# datagrams to one daemon are all dropped and counted, and nothing dies.
+. "$(dirname "$0")/lib/cluster.sh"
+
+P0=17700
+N=5
+cluster_conf "$T/conf.yaml" $P0 $N
+cluster_conf "$T/other.yaml" $P0 $N "  extra:
+    programs:
+      more:
+        command: [\"$CHILD\", \"--sleep\"]"
+ALL="n1 n2 n3 n4 n5"
+
+for n in $ALL; do inst_start "$n" "$T/conf.yaml"; done
+wait_for all_running $ALL || fail "not every instance RUNNING everywhere"
+echo "all $N instances RUNNING everywhere"
+
+# the whole cluster's processes, with the instance running each
+procs_everywhere() {
+	iapi n1 /v1/processes || return 1
+	[ "$(jq_get 'sorted(p["instance"] for p in d["processes"] if p["state"] == "RUNNING")')" = \
+		'["n1", "n2", "n3", "n4", "n5"]' ]
+}
+wait_for procs_everywhere || fail "n1 does not see every sleeper: $BODY"
+iapi n3 /v1/instances
+[ "$(jq_get '[i["name"] for i in d["instances"] if i["master"]]')" = '["n1"]' ] ||
+	fail "master is not n1: $BODY"
+[ "$(jq_get '[i["load"] for i in d["instances"]]')" = '[5, 5, 5, 5, 5]' ] ||
+	fail "loads: $BODY"
+
+# kill -9 of n5: every other instance sees it lost
+lost_everywhere() {
+	for a in n1 n2 n3 n4; do
+		state_is "$a" n5 FAILED STOPPED || return 1
+	done
+}
+t0=$(now_ms)
+inst_kill n5
+wait_for lost_everywhere || fail "n5 not seen lost by everyone"
+t1=$(now_ms)
+echo "kill -9 of n5 seen by all 4 others in $(( t1 - t0 )) ms"
+wait_for state_is n1 n5 STOPPED || fail "n5 not STOPPED after FAILED"
+[ "$(inst_field n1 n5 processes)" = 0 ] || fail "lost instance has processes"
+
+# n5 back with different rules: ISOLATED with the reason
+inst_start n5 "$T/other.yaml"
+isolated_everywhere() {
+	for a in n1 n2 n3 n4; do
+		state_is "$a" n5 ISOLATED || return 1
+	done
+}
+wait_for isolated_everywhere || fail "n5 with other rules not ISOLATED"
+inst_field n1 n5 reason | grep -q 'rules digest differs' ||
+	fail "no reason for ISOLATED: $BODY"
+state_is n5 n1 ISOLATED || fail "n5 does not isolate n1 in turn"
+echo "n5 with other rules: ISOLATED ($(inst_field n1 n5 reason))"
+
+# and with the same rules: RUNNING again
+inst_kill n5
+inst_start n5 "$T/conf.yaml"
+wait_for all_running $ALL || fail "restarted n5 not RUNNING everywhere"
+echo "n5 restarted: RUNNING everywhere again"
+
+# the flood, at n1
+iapi n1 /v1/instances
+before=$(jq_get 'd["gossip"]["dropped_total"]')
+python3 - $(( P0 + 1 )) "$(id -u)" <<'EOF' || fail "flood script failed"
+import os, random, socket, struct, sys, time
+
+port, uid = int(sys.argv[1]), int(sys.argv[2])
+rnd = random.Random(7)
+dst = ("127.0.0.1", port)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+
+def header(length, seq, sender=None, gen=1, version=1, typ=1, flags=0):
+    return (b"SVSG" + struct.pack(">BBHI", version, typ, flags, length) +
+            (sender or os.urandom(16)) + struct.pack(">IQ", gen, seq) +
+            os.urandom(24))
+
+# real datagrams to n1, captured on lo (root only), to replay
+real = []
+if uid == 0:
+    try:
+        cap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                            socket.htons(0x0800))
+        cap.bind(("lo", 0))
+        cap.settimeout(0.2)
+        end = time.time() + 5
+        while len(real) < 20 and time.time() < end:
+            try:
+                frame, addr = cap.recvfrom(65535)
+            except socket.timeout:
+                continue
+            if addr[2] != socket.PACKET_HOST:
+                continue
+            ip = frame[14:]
+            if ip[9] != 17:
+                continue
+            ihl = (ip[0] & 15) * 4
+            dport = struct.unpack(">H", ip[ihl + 2:ihl + 4])[0]
+            if dport == port:
+                real.append(ip[ihl + 8:])
+        cap.close()
+    except PermissionError:
+        pass
+time.sleep(0.5)  # replays must be older than the originals
+
+kinds = {"forged": 0, "replayed": 0, "truncated": 0, "oversized": 0}
+for i in range(10000):
+    k = i % 4
+    if k == 0:
+        body = os.urandom(rnd.randint(16, 1200))
+        d = header(len(body), rnd.getrandbits(63)) + body
+        kinds["forged"] += 1
+    elif k == 1 and real:
+        d = real[i % len(real)]
+        kinds["replayed"] += 1
+    elif k == 1:
+        body = os.urandom(100)  # no capture: a forged one instead
+        d = header(len(body), 1, sender=b"\x01" * 16) + body
+        kinds["forged"] += 1
+    elif k == 2:
+        d = header(500, 7)[:rnd.randint(0, 63)]
+        kinds["truncated"] += 1
+    else:
+        body = os.urandom(rnd.randint(1400, 8000))
+        d = header(len(body), 9) + body
+        kinds["oversized"] += 1
+    s.sendto(d, dst)
+    if i % 200 == 199:
+        time.sleep(0.01)  # stay under the socket buffer
+print("sent", kinds)
+EOF
+flood_counted() {
+	iapi n1 /v1/instances || return 1
+	[ "$(jq_get "d['gossip']['dropped_total'] - $before >= 10000")" = true ]
+}
+wait_for flood_counted || fail "not every datagram counted: $BODY"
+echo "n1 dropped: $(jq_get 'd["gossip"]["dropped"]')"
+for n in $ALL; do
+	eval "kill -0 \$PID_$n" || fail "$n died"
+done
+wait_for all_running $ALL || fail "cluster not RUNNING after the flood"
+curl -s --unix-socket "$T/n1/control.sock" http://localhost/metrics |
+	grep -q 'gossip' || fail "no gossip counters in /metrics"
+echo "PASS"
