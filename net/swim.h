@@ -21,17 +21,24 @@
  * log10(n) that shrinks from beta*min to min with independent
  * confirmations, a local health score 0..awareness_max that stretches our
  * own probe period and timeout, piggybacked dissemination with at most
- * retransmit_mult*ceil(log10(n+1)) sends per update, a gossip tick to
- * gossip_nodes members (dead ones too for gossip_to_dead_ms), push-pull of
- * the full state on join and every sync_interval (scaled above 32
- * members), join through seed addresses with retries, periodic reconnect
- * attempts to dead members, graceful leave.  Incarnation = boot
+ * retransmit_mult*max(2, ceil(log10(n+1))) sends per update (records
+ * retransmit_mult more), a gossip tick to gossip_nodes members (dead ones
+ * too for gossip_to_dead_ms), push-pull of the full state on join and
+ * every sync_interval (scaled above 32 members, jittered), join through
+ * seed addresses with retries, periodic reconnect attempts to dead
+ * members, graceful leave.  Beyond memberlist: a member accused by
+ * another is probed next by everyone who hears it (a confirmation if it
+ * is gone, the accusation delivered if not); a member we hold suspect or
+ * dead that talks to us is told so at once, and a stale accusation gets
+ * our current alive straight back; differing record digests trigger a
+ * push-pull (a record update missed by gossip).  Incarnation = boot
  * generation << 32 | counter, so a restarted instance (its caller
  * persists and increments the generation) always beats what the cluster
  * remembers of its previous life.
  *
  * What rides on it: every datagram carries the sender's struct
- * wire_status (load vector, rules digest, newest record version), set by
+ * wire_status (load vector, rules digest, newest record version, digest
+ * of the records it holds), set by
  * swim_set_status(); a member whose rules digest differs from ours is
  * flagged (SWIM_EV_RULES).  Each instance owns a set of records (key ->
  * value, e.g. one per process: namespec -> state), each with a version
