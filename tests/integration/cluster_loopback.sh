@@ -183,4 +183,6 @@ done
 wait_for all_running $ALL || fail "cluster not RUNNING after the flood"
 curl -s --unix-socket "$T/n1/control.sock" http://localhost/metrics |
 	grep -q 'gossip' || fail "no gossip counters in /metrics"
+! grep -l 'AddressSanitizer\|runtime error' "$T"/*.log ||
+	fail "sanitizer reports"
 echo "PASS"
