@@ -420,6 +420,7 @@ metrics_cluster(struct ctl_obs *o, struct metrics *m)
 	const struct sched_view *v = daemon_view(o->d);
 	enum daemon_phase ph = daemon_phase(o->d);
 	size_t n = sched_view_ninstances(v);
+	struct stats_node_summary ns;
 
 	metrics_family(m, P "build_info", METRICS_GAUGE,
 		       "Always 1; the version of supvisors-schedd.");
@@ -461,9 +462,18 @@ metrics_cluster(struct ctl_obs *o, struct metrics *m)
 	metrics_family(m, P "instance_measured_load_ratio", METRICS_GAUGE,
 		       "CPU of the instance's node, as it reports it "
 		       "(1 = 100 %).");
-	for (uint32_t i = 0; i < n; i++)
-		sample(m, sched_view_instance(v, i)->cpu / 100.0, "node",
-		       sched_view_instance(v, i)->name, NULL, NULL);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct sched_instance *in = sched_view_instance(v, i);
+		double cpu = in->cpu / 100.0;
+
+		/* this node's own figure is the sampler's, unrounded */
+		if (in->local && o->sampler != NULL &&
+		    (stats_sampler_enabled(o->sampler) & STATS_HOST) &&
+		    stats_sampler_node(o->sampler, STATS_LAST_SAMPLE, &ns) == 0 &&
+		    ns.valid)
+			cpu = ns.cpu_percent / 100.0;
+		sample(m, cpu, "node", in->name, NULL, NULL);
+	}
 }
 
 /* Bytes per second of every interface of J (stats_json_instance). */
@@ -759,6 +769,8 @@ ctl_obs_handle(struct ctl_obs *o, struct http_request *req,
 		http_reply_text(req, 200, "text/plain; version=0.0.4; "
 				"charset=utf-8", strbuf_str(&sb), sb.len);
 		strbuf_done(&sb);
+	} else if (strcmp(info->method, "HEAD") == 0) {
+		http_reply_text(req, 200, "text/event-stream", "", 0);
 	} else {
 		get_events(o, req);
 	}
