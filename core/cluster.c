@@ -13,7 +13,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <ev.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -133,28 +132,28 @@ find_name(struct cluster *c, const char *name)
 	return NULL;
 }
 
+/* The member of EV: by id, else by name for a member we never heard
+ * of, or for one that came back alive under a new id (its state_dir
+ * was wiped): news about its old id no longer concern it. */
 static struct member *
-find_id(struct cluster *c, const uint8_t id[WIRE_ID_SIZE], const char *name)
+find_member(struct cluster *c, const struct swim_event *ev)
 {
+	struct member *m;
+
 	for (size_t i = 0; i < c->n; i++)
-		if (c->m[i].known && memcmp(c->m[i].id, id, WIRE_ID_SIZE) == 0)
+		if (c->m[i].known &&
+		    memcmp(c->m[i].id, ev->id, WIRE_ID_SIZE) == 0)
 			return &c->m[i];
-	return name != NULL ? find_name(c, name) : NULL;
-}
-
-/* Instance ids are derived from the cluster and instance names: a
- * restarted instance is the same member (its new boot generation makes
- * its incarnation win). */
-static void
-make_id(const char *cluster, const char *name, uint8_t ret[WIRE_ID_SIZE])
-{
-	crypto_generichash_state st;
-
-	crypto_generichash_init(&st, NULL, 0, WIRE_ID_SIZE);
-	crypto_generichash_update(&st, (const uint8_t *)cluster,
-				  strlen(cluster) + 1);
-	crypto_generichash_update(&st, (const uint8_t *)name, strlen(name));
-	crypto_generichash_final(&st, ret, WIRE_ID_SIZE);
+	m = ev->name != NULL ? find_name(c, ev->name) : NULL;
+	if (m == NULL || m->local)
+		return m;
+	if (m->known && !((ev->type == SWIM_EV_JOIN ||
+			   ev->type == SWIM_EV_ALIVE) &&
+			  ev->state == SWIM_ALIVE))
+		return NULL;
+	memcpy(m->id, ev->id, WIRE_ID_SIZE);
+	m->known = true;
+	return m;
 }
 
 /* HOST:PORT, HOST a name or a numeric address. */
@@ -177,39 +176,6 @@ resolve(const char *host, uint16_t port, struct wire_addr *ret)
 	if (r != 0)
 		return -EHOSTUNREACH;
 	return wire_addr_parse(buf, ret);
-}
-
-/* The boot generation: read, incremented and written back, so that
- * every boot is newer than the last one the cluster remembers. */
-static uint32_t
-next_generation(const char *state_dir)
-{
-	char *path, *tmp;
-	unsigned long g = 0;
-	FILE *f;
-
-	if (state_dir == NULL)
-		return (uint32_t)time(NULL);
-	path = xasprintf("%s/generation", state_dir);
-	tmp = xasprintf("%s/generation.tmp", state_dir);
-	f = fopen(path, "re");
-	if (f != NULL) {
-		if (fscanf(f, "%lu", &g) != 1)
-			g = 0;
-		fclose(f);
-	}
-	g = (uint32_t)(g + 1);
-	if (g == 0)
-		g = 1;
-	f = fopen(tmp, "we");
-	if (f == NULL || fprintf(f, "%lu\n", g) < 0 || fclose(f) != 0 ||
-	    rename(tmp, path) < 0) {
-		log_warn("cannot save the boot generation in '%s'", path);
-		g = (uint32_t)time(NULL);
-	}
-	free(path);
-	free(tmp);
-	return (uint32_t)g;
 }
 
 static void
@@ -418,7 +384,7 @@ static void
 on_event(void *ctx, const struct swim_event *ev)
 {
 	struct cluster *c = ctx;
-	struct member *m = find_id(c, ev->id, ev->name);
+	struct member *m = find_member(c, ev);
 	uint32_t gen = (uint32_t)(ev->incarnation >> 32);
 
 	if (m == NULL || m->local) {
@@ -426,10 +392,6 @@ on_event(void *ctx, const struct swim_event *ev)
 			log_warnx("instance '%s' is not in cluster.instances: "
 				  "ignored", ev->name ? ev->name : "?");
 		return;
-	}
-	if (!m->known) {
-		memcpy(m->id, ev->id, WIRE_ID_SIZE);
-		m->known = true;
 	}
 	switch (ev->type) {
 	case SWIM_EV_JOIN:
@@ -607,7 +569,6 @@ cluster_new(struct daemon *d, struct cluster **ret)
 
 		m->name = cc->instances[i].name;
 		m->address = cc->instances[i].address;
-		make_id(cc->name, m->name, m->id);
 		if (strcmp(m->name, ic->name) == 0) {
 			m->local = true;
 			m->known = true;
@@ -636,9 +597,17 @@ cluster_new(struct daemon *d, struct cluster **ret)
 	conf.ctx = c;
 	swim_config_default(&conf.swim);
 	swim_config_apply(&conf.swim, &cc->gossip);
-	make_id(cc->name, ic->name, conf.self.id);
 	conf.self.name = ic->name;
-	conf.self.generation = next_generation(ic->state_dir);
+	rc = ic->state_dir == NULL
+		     ? -EINVAL
+		     : transport_identity(ic->state_dir, conf.self.id,
+					  &conf.self.generation);
+	if (rc < 0) {
+		errno = -rc;
+		log_warn("cannot keep the gossip identity in '%s'",
+			 ic->state_dir);
+		goto fail;
+	}
 	if (ic->machine != NULL) {
 		conf.self.meta = (const uint8_t *)ic->machine;
 		conf.self.meta_len = MIN(strlen(ic->machine), WIRE_META_MAX);

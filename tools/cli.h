@@ -80,6 +80,7 @@ int cli_completion(int argc, char **argv);
 /* tools/cli_stats.c */
 int cli_stats(int argc, char **argv);
 int cli_events(int argc, char **argv); /* tools/cli_events.c */
+int cli_instances(int argc, char **argv); /* tools/cli_instances.c */
 
 /* ------------------------------------------------------------ tools/cli_conn.c
  * The connection to the daemon, opened on first use. */

@@ -45,6 +45,8 @@ const struct cli_command cli_commands[] = {
 	 "follow the event stream", cli_events, NULL},
 	{"state", "", "show the cluster state and the master", cli_state,
 	 NULL},
+	{"instances", "[--json]", "show the cluster's instances",
+	 cli_instances, NULL},
 	{"reload", "", "re-read the configuration, apply the difference",
 	 cli_reload, NULL},
 	{"shutdown", "", "stop every process, then the daemon", cli_shutdown,

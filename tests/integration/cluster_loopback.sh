@@ -7,16 +7,34 @@
 # datagrams to one daemon are all dropped and counted, and nothing dies.
 . "$(dirname "$0")/lib/cluster.sh"
 
-P0=17700
 N=5
-cluster_conf "$T/conf.yaml" $P0 $N
-cluster_conf "$T/other.yaml" $P0 $N "  extra:
+ALL="n1 n2 n3 n4 n5"
+
+# Other worktrees may run this very test at the same time: a base port
+# at random in our range (17700-17799), another one if any is taken.
+alive_all() {
+	for n in $ALL; do eval "kill -0 \$PID_$n" || return 1; done
+}
+settled() { # every instance answers, or one died (its port was taken)
+	alive_all || return 0
+	for n in $ALL; do iapi "$n" /v1/state || return 1; done
+}
+tries=0
+while :; do
+	P0=$(( 17700 + 10 * $(python3 -c 'import random; print(random.randrange(9))') ))
+	cluster_conf "$T/conf.yaml" $P0 $N
+	cluster_conf "$T/other.yaml" $P0 $N "  extra:
     programs:
       more:
         command: [\"$CHILD\", \"--sleep\"]"
-ALL="n1 n2 n3 n4 n5"
-
-for n in $ALL; do inst_start "$n" "$T/conf.yaml"; done
+	for n in $ALL; do inst_start "$n" "$T/conf.yaml"; done
+	wait_for settled && alive_all && break
+	tries=$(( tries + 1 ))
+	[ $tries -lt 6 ] || fail "no free ports"
+	echo "ports from $P0 busy, trying others"
+	for n in $ALL; do inst_kill "$n"; done
+	PIDS=
+done
 wait_for all_running $ALL || fail "not every instance RUNNING everywhere"
 echo "all $N instances RUNNING everywhere"
 
@@ -32,6 +50,17 @@ iapi n3 /v1/instances
 	fail "master is not n1: $BODY"
 [ "$(jq_get '[i["load"] for i in d["instances"]]')" = '[5, 5, 5, 5, 5]' ] ||
 	fail "loads: $BODY"
+CLI=$D/$BUILD/bin/supvisors-sched
+out=$("$CLI" -s "$T/n2/control.sock" instances) || fail "instances failed"
+[ "$(printf '%s\n' "$out" | grep -c ' RUNNING ')" = 5 ] ||
+	fail "instances: $out"
+printf '%s\n' "$out" | head -n 1 |
+	grep -q '^NAME  *ADDRESS  *STATE  *MASTER  *LOAD  *CPU  *MEM  *PROCS' ||
+	fail "instances header: $out"
+BODY=$("$CLI" -s "$T/n2/control.sock" instances --json) ||
+	fail "instances --json failed"
+[ "$(jq_get 'sorted(d.keys())')" = '["instances"]' ] ||
+	fail "instances --json: $BODY"
 
 # kill -9 of n5: every other instance sees it lost
 lost_everywhere() {

@@ -92,7 +92,7 @@ inst_start() { # NAME CONF
 }
 
 inst_kill() {
-	eval "kill -KILL \$PID_$1"
+	eval "kill -KILL \$PID_$1" 2>/dev/null
 	eval "wait \$PID_$1" 2>/dev/null
 }
 
