@@ -127,8 +127,16 @@ publish_apps(struct ctl_obs *o)
 static void
 publish_cluster(struct ctl_obs *o)
 {
-	publish_changed(o, EVENTS_SUPVISORS, &o->last_state,
-			print_delete(ctl_state_json(o->ctl)));
+	cJSON *st = ctl_state_json(o->ctl);
+	char *key;
+
+	/* the state changes, not the uptime, make a supvisors event */
+	cJSON_DeleteItemFromObjectCaseSensitive(st, "uptime_seconds");
+	key = print_delete(st);
+	if (o->last_state == NULL || strcmp(o->last_state, key) != 0)
+		publish_json(o, EVENTS_SUPVISORS, ctl_state_json(o->ctl));
+	free(o->last_state);
+	o->last_state = key;
 	publish_changed(o, EVENTS_INSTANCE, &o->last_instance,
 			print_delete(ctl_instance_json(o->ctl)));
 }
@@ -173,7 +181,7 @@ raw_event_json(const struct ctl_obs *o, const struct proc *p,
 	cJSON_AddStringToObject(e, "spawnerr",
 				f->spawn_errno != 0 ? f->reason : "");
 	cJSON_AddNumberToObject(e, "pid", proc_pid(p));
-	cJSON_AddNumberToObject(e, "now", (double)util_now_ms() / 1000.0);
+	cJSON_AddNumberToObject(e, "now", (double)util_wall_ms() / 1000.0);
 	return e;
 }
 
@@ -225,6 +233,7 @@ publish_stats(struct ctl_obs *o)
 {
 	int64_t next;
 	unsigned on;
+	double now;
 	cJSON *j, *it;
 
 	if (o->sampler == NULL)
@@ -233,12 +242,14 @@ publish_stats(struct ctl_obs *o)
 	if (next == o->sampled_ns)
 		return;
 	o->sampled_ns = next;
+	now = (double)util_wall_ms() / 1000.0;
 	on = stats_sampler_enabled(o->sampler);
 	if (on & STATS_HOST) {
 		j = stats_json_instance(o->sampler, instance_name(o),
 					STATS_LAST_SAMPLE);
 		if (j != NULL) {
 			strip_windows(j);
+			cJSON_AddNumberToObject(j, "now", now);
 			publish_json(o, EVENTS_HSTATS, j);
 		}
 	}
@@ -249,8 +260,10 @@ publish_stats(struct ctl_obs *o)
 	if (j == NULL)
 		return;
 	strip_windows(j);
-	cJSON_ArrayForEach(it, j)
+	cJSON_ArrayForEach(it, j) {
+		cJSON_AddNumberToObject(it, "now", now);
 		publish_json(o, EVENTS_PSTATS, cJSON_Duplicate(it, true));
+	}
 	cJSON_Delete(j);
 }
 

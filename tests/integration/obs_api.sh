@@ -7,10 +7,12 @@
 . "$(dirname "$0")/lib/daemon.sh"
 
 command -v promtool >/dev/null || { echo "promtool missing"; exit 77; }
-PORT=17601
+. "$(dirname "$0")/lib/obs.sh"
+PORT=$(free_port) || fail "no free port"
+GOSSIP=$(free_port "$PORT") || fail "no free port"
 printf 's3cret-token\n' >"$T/token"
 chmod 600 "$T/token"
-instance_yaml 17600 >"$T/conf.yaml"
+instance_yaml "$GOSSIP" >"$T/conf.yaml"
 cat >>"$T/conf.yaml" <<EOF
   http: 127.0.0.1:$PORT
   http_token_file: $T/token

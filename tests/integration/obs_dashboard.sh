@@ -14,13 +14,15 @@ command -v node >/dev/null || { echo "node missing"; exit 77; }
 [ -f "$MODULES/playwright-core/package.json" ] ||
 	{ echo "playwright-core missing (make $BUILD/browser/node_modules)"; exit 77; }
 
-PORT=17610
+. "$(dirname "$0")/lib/obs.sh"
+PORT=$(free_port) || fail "no free port"
+GOSSIP=$(free_port "$PORT") || fail "no free port"
 printf 'dash-token\n' >"$T/token"
 chmod 600 "$T/token"
 sed -e "s|/tmp/supvisors-demo/%(instance_name)s|$T|" \
 	-e "s|^  control: .*|  control: $SOCK|" \
 	-e "s|^  log_dir: .*|&\n  http: 127.0.0.1:$PORT\n  http_token_file: $T/token\n  http_public_read: true|" \
-	-e "s|listen: 127.0.0.1:7700|listen: 127.0.0.1:17611|" \
+	-e "s|listen: 127.0.0.1:7700|listen: 127.0.0.1:$GOSSIP|" \
 	"$D/rules/examples/single.yaml" >"$T/single.yaml"
 daemon_start "$T/single.yaml"
 # the start sequence is over once its last process runs

@@ -248,7 +248,9 @@ function drawChart(canvas, points, key, color) {
 	g.clearRect(0, 0, w, h);
 	const left = 34, right = 6, top = 6, bottom = 16;
 	const vals = points.map((p) => p[key]).filter((v) => typeof v === "number");
-	const max = niceMax(Math.max(1, ...vals) * 1.1);
+	const top_ = Math.max(1, ...vals);
+	/* percentages keep their 0-100 axis once they come near it */
+	const max = top_ <= 100 && top_ > 50 ? 100 : niceMax(top_ * 1.1);
 	g.font = "10px system-ui, sans-serif";
 	g.fillStyle = "#6b7785";
 	g.strokeStyle = "#e3e8ee";
@@ -325,11 +327,12 @@ function render() {
 
 /* ------------------------------------------------------------ data */
 
-function record(key, cpu, mem) {
+function record(key, d) {
 	let h = st.hist.get(key);
 	if (!h)
 		st.hist.set(key, (h = []));
-	h.push({ t: Date.now(), cpu, mem });
+	const t = typeof d.now === "number" ? d.now * 1000 : Date.now();
+	h.push({ t, cpu: d.cpu_percent, mem: d.mem_percent });
 	if (h.length > HISTORY)
 		h.splice(0, h.length - HISTORY);
 }
@@ -353,11 +356,11 @@ const handlers = {
 	event: () => {},
 	hstats: (d) => {
 		st.hstats.set(d.name, d);
-		record("i:" + d.name, d.cpu_percent, d.mem_percent);
+		record("i:" + d.name, d);
 	},
 	pstats: (d) => {
 		st.pstats.set(d.namespec, d);
-		record("p:" + d.namespec, d.cpu_percent, d.mem_percent);
+		record("p:" + d.namespec, d);
 	},
 };
 
