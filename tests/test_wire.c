@@ -685,6 +685,13 @@ test_keyfile(void)
 	ASSERT_INT_EQ(keyring_load(path, &back, &line), -EPERM);
 	ASSERT_INT_EQ(keyring_load("/nonexistent/key", &back, &line), -ENOENT);
 	ASSERT_INT_EQ(keyring_load(dir, &back, &line), -EINVAL);
+	/* no key file on loopback: a key from the name, one per cluster */
+	keyring_loopback("plant-a", &kr);
+	keyring_loopback("plant-a", &back);
+	ASSERT_INT_EQ(kr.n, 1);
+	ASSERT_TRUE(memcmp(&kr, &back, sizeof(kr)) == 0);
+	keyring_loopback("plant-b", &back);
+	ASSERT_FALSE(memcmp(kr.keys[0], back.keys[0], KEYRING_KEY_SIZE) == 0);
 	free((char *)path);
 }
 
