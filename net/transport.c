@@ -14,6 +14,8 @@
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -553,4 +555,77 @@ const struct transport_counters *
 transport_counters(const struct transport *t)
 {
 	return &t->c;
+}
+
+int
+transport_identity(const char *state_dir, uint8_t ret_id[WIRE_ID_SIZE],
+		   uint32_t *ret_generation)
+{
+	char *path, *tmp;
+	char buf[128], hex[2 * WIRE_ID_SIZE + 1];
+	uint8_t id[WIRE_ID_SIZE];
+	uint64_t gen = 0;
+	ssize_t n;
+	int fd, r;
+
+	if (sodium_init() < 0)
+		return -EIO;
+	path = xasprintf("%s/gossip-identity", state_dir);
+	tmp = xasprintf("%s.tmp", path);
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		size_t idlen = 0;
+		const char *end = NULL;
+		char *sp;
+
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		r = -EINVAL;
+		if (n <= 0 || buf[n - 1] != '\n')
+			goto out;
+		buf[n - 1] = '\0';
+		sp = strchr(buf, ' ');
+		if (sp == NULL || sp - buf != 2 * WIRE_ID_SIZE)
+			goto out;
+		*sp = '\0';
+		if (sodium_hex2bin(id, sizeof(id), buf, 2 * WIRE_ID_SIZE, NULL,
+				   &idlen, &end) != 0 ||
+		    idlen != WIRE_ID_SIZE ||
+		    util_parse_uint64(sp + 1, UINT32_MAX, &gen) < 0)
+			goto out;
+		r = -EOVERFLOW;
+		if (gen == UINT32_MAX)
+			goto out;
+	} else if (errno == ENOENT) {
+		randombytes_buf(id, sizeof(id));
+	} else {
+		r = -errno;
+		goto out;
+	}
+	gen++;
+	sodium_bin2hex(hex, sizeof(hex), id, sizeof(id));
+	n = snprintf(buf, sizeof(buf), "%s %llu\n", hex,
+		     (unsigned long long)gen);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = write(fd, buf, (size_t)n) == n && fsync(fd) == 0 ? 0 : -EIO;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		goto out;
+	}
+	memcpy(ret_id, id, WIRE_ID_SIZE);
+	*ret_generation = (uint32_t)gen;
+out:
+	free(path);
+	free(tmp);
+	return r;
 }

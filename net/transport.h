@@ -73,6 +73,16 @@ void transport_kick(struct transport *t);
  * next packet. */
 void transport_set_keyring(struct transport *t, const struct keyring *kr);
 
+/* This instance's wire identity, kept in STATE_DIR/gossip-identity (one
+ * line: 32 hex digits of id, a space, the boot generation): created with
+ * a random id and generation 1, and at every later call the generation
+ * is incremented and written back (atomically, fsync'ed) before it is
+ * returned, so that a restart always outranks the previous boot's
+ * incarnations and sequence numbers.  -errno; -EINVAL for a damaged
+ * file, -EOVERFLOW when the generation is exhausted. */
+int transport_identity(const char *state_dir, uint8_t ret_id[WIRE_ID_SIZE],
+		       uint32_t *ret_generation);
+
 const struct seal_counters *transport_seal_counters(const struct transport *t);
 const struct transport_counters *transport_counters(const struct transport *t);
 

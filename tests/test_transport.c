@@ -267,6 +267,39 @@ out:
 }
 
 static void
+test_identity(void)
+{
+	const char *dir = test_tmpdir();
+	uint8_t id1[WIRE_ID_SIZE], id2[WIRE_ID_SIZE];
+	uint32_t g1 = 0, g2 = 0;
+
+	ASSERT_INT_EQ(transport_identity(dir, id1, &g1), 0);
+	ASSERT_INT_EQ(g1, 1);
+	ASSERT_INT_EQ(transport_identity(dir, id2, &g2), 0);
+	ASSERT_INT_EQ(g2, 2);
+	ASSERT_TRUE(memcmp(id1, id2, WIRE_ID_SIZE) == 0);
+	test_write_file(dir, "gossip-identity",
+			"00112233445566778899aabbccddeeff 4294967295\n");
+	ASSERT_INT_EQ(transport_identity(dir, id2, &g2), -EOVERFLOW);
+	test_write_file(dir, "gossip-identity",
+			"00112233445566778899aabbccddeeff 7\n");
+	ASSERT_INT_EQ(transport_identity(dir, id2, &g2), 0);
+	ASSERT_INT_EQ(g2, 8);
+	ASSERT_INT_EQ(id2[15], 0xff);
+	test_write_file(dir, "gossip-identity", "0011 7\n");
+	ASSERT_INT_EQ(transport_identity(dir, id2, &g2), -EINVAL);
+	test_write_file(dir, "gossip-identity",
+			"00112233445566778899aabbccddeeff 7");
+	ASSERT_INT_EQ(transport_identity(dir, id2, &g2), -EINVAL);
+	test_write_file(dir, "gossip-identity",
+			"0011223344556677889zaabbccddeeff 7\n");
+	ASSERT_INT_EQ(transport_identity(dir, id2, &g2), -EINVAL);
+	ASSERT_INT_EQ(g2, 8); /* untouched on failure */
+	ASSERT_INT_EQ(transport_identity("/nonexistent/dir", id2, &g2),
+		      -ENOENT);
+}
+
+static void
 test_bad_conf(void)
 {
 	struct transport_conf c = {0};
@@ -286,6 +319,7 @@ main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		{"five instances on loopback", test_cluster},
+		{"identity and boot generation", test_identity},
 		{"bad configuration", test_bad_conf},
 	};
 
