@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/cluster.h"
 #include "core/ctl.h"
 #include "core/daemon.h"
 #include "core/events.h"
@@ -51,7 +52,9 @@ struct ctl_obs {
 	struct events *bus;
 	struct daemon_watch watch;
 	ev_timer tick, keepalive;
-	char *last_state, *last_instance;
+	char *last_state;
+	char **last_instances; /* by cluster order; [0] alone without one */
+	size_t nlast_instances;
 	char **last_apps;
 	size_t nlast_apps;
 	struct seen *seen;
@@ -124,6 +127,33 @@ publish_apps(struct ctl_obs *o)
 				print_delete(ctl_application_json(o->ctl, i)));
 }
 
+/* Every instance of the cluster (this one alone without a cluster). */
+static void
+publish_instances(struct ctl_obs *o)
+{
+	const struct cluster *cl = daemon_cluster(o->d);
+	size_t n = cluster_ninstances(cl);
+
+	if (n == 0)
+		n = 1;
+	if (n != o->nlast_instances) {
+		for (size_t i = 0; i < o->nlast_instances; i++)
+			free(o->last_instances[i]);
+		free(o->last_instances);
+		o->last_instances = xcalloc(n, sizeof(*o->last_instances));
+		o->nlast_instances = n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		cJSON *j = cluster_ninstances(cl) == 0 ||
+					   cluster_instance_local(cl, i)
+				   ? ctl_instance_json(o->ctl)
+				   : cluster_instance_json(cl, i);
+
+		publish_changed(o, EVENTS_INSTANCE, &o->last_instances[i],
+				print_delete(j));
+	}
+}
+
 static void
 publish_cluster(struct ctl_obs *o)
 {
@@ -137,8 +167,7 @@ publish_cluster(struct ctl_obs *o)
 		publish_json(o, EVENTS_SUPVISORS, ctl_state_json(o->ctl));
 	free(o->last_state);
 	o->last_state = key;
-	publish_changed(o, EVENTS_INSTANCE, &o->last_instance,
-			print_delete(ctl_instance_json(o->ctl)));
+	publish_instances(o);
 }
 
 static struct seen *
@@ -391,6 +420,7 @@ metrics_cluster(struct ctl_obs *o, struct metrics *m)
 	const struct sched_view *v = daemon_view(o->d);
 	enum daemon_phase ph = daemon_phase(o->d);
 	size_t n = sched_view_ninstances(v);
+	struct stats_node_summary ns;
 
 	metrics_family(m, P "build_info", METRICS_GAUGE,
 		       "Always 1; the version of supvisors-schedd.");
@@ -432,9 +462,18 @@ metrics_cluster(struct ctl_obs *o, struct metrics *m)
 	metrics_family(m, P "instance_measured_load_ratio", METRICS_GAUGE,
 		       "CPU of the instance's node, as it reports it "
 		       "(1 = 100 %).");
-	for (uint32_t i = 0; i < n; i++)
-		sample(m, sched_view_instance(v, i)->cpu / 100.0, "node",
-		       sched_view_instance(v, i)->name, NULL, NULL);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct sched_instance *in = sched_view_instance(v, i);
+		double cpu = in->cpu / 100.0;
+
+		/* this node's own figure is the sampler's, unrounded */
+		if (in->local && o->sampler != NULL &&
+		    (stats_sampler_enabled(o->sampler) & STATS_HOST) &&
+		    stats_sampler_node(o->sampler, STATS_LAST_SAMPLE, &ns) == 0 &&
+		    ns.valid)
+			cpu = ns.cpu_percent / 100.0;
+		sample(m, cpu, "node", in->name, NULL, NULL);
+	}
 }
 
 /* Bytes per second of every interface of J (stats_json_instance). */
@@ -730,6 +769,8 @@ ctl_obs_handle(struct ctl_obs *o, struct http_request *req,
 		http_reply_text(req, 200, "text/plain; version=0.0.4; "
 				"charset=utf-8", strbuf_str(&sb), sb.len);
 		strbuf_done(&sb);
+	} else if (strcmp(info->method, "HEAD") == 0) {
+		http_reply_text(req, 200, "text/event-stream", "", 0);
 	} else {
 		get_events(o, req);
 	}
@@ -769,7 +810,9 @@ ctl_obs_free(struct ctl_obs *o)
 	daemon_watch_remove(o->d, &o->watch);
 	o->bus = events_free(o->bus);
 	free(o->last_state);
-	free(o->last_instance);
+	for (size_t i = 0; i < o->nlast_instances; i++)
+		free(o->last_instances[i]);
+	free(o->last_instances);
 	for (size_t i = 0; i < o->nlast_apps; i++)
 		free(o->last_apps[i]);
 	free(o->last_apps);

@@ -152,6 +152,8 @@ struct swim {
 	size_t nseeds;
 	bool leaving;
 	struct wire_status status;
+	bool status_dirty;       /* expected load or rules digest changed */
+	int64_t next_status_push;
 	uint64_t kv_counter;
 	uint64_t kv_digest;
 	int64_t lag_since; /* NEVER: digests agreed last time */
@@ -1649,6 +1651,11 @@ swim_leave(struct swim *s, int64_t now)
 void
 swim_set_status(struct swim *s, const struct wire_status *st)
 {
+	/* what placement decides on is worth a push; CPU and memory ride
+	 * the next packets */
+	if (st->load != s->status.load ||
+	    memcmp(st->rules, s->status.rules, WIRE_RULES_DIGEST_SIZE) != 0)
+		s->status_dirty = true;
 	s->status = *st;
 	self(s)->status = *st;
 	self(s)->status_known = true;
@@ -1844,6 +1851,33 @@ gossip_tick(struct swim *s, int64_t now)
 	size_t to[16], n, i;
 
 	s->next_gossip = now + s->cfg.gossip_interval_ms;
+	if (s->status_dirty && now >= s->next_status_push && !s->leaving) {
+		/* A new expected load reaches a member with our next packet to
+		 * it, which can take n probe periods: tell everyone at once in
+		 * a small cluster, a few members in a large one, at most once
+		 * per probe period. */
+		s->status_dirty = false;
+		s->next_status_push = now + s->cfg.probe_interval_ms;
+		if (s->nlive <= 32) {
+			for (i = 1; i < s->n; i++)
+				if (is_live(s->m[i])) {
+					struct pkt p;
+
+					pkt_begin(s, &p);
+					pkt_send(s, &p, &s->m[i]->addr);
+				}
+			return;
+		}
+		n = pick(s, MIN(s->cfg.gossip_nodes, ARRAY_SIZE(to)), SIZE_MAX,
+			 now, ok_gossip, to);
+		for (i = 0; i < n; i++) {
+			struct pkt p;
+
+			pkt_begin(s, &p);
+			pkt_send(s, &p, &s->m[to[i]]->addr);
+		}
+		return;
+	}
 	if (s->mq.n == 0 && s->kq.n == 0)
 		return;
 	n = pick(s, MIN(s->cfg.gossip_nodes, ARRAY_SIZE(to)), SIZE_MAX, now,

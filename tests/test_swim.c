@@ -763,6 +763,32 @@ test_status_and_rules(void)
 	teardown();
 }
 
+/* A new expected load reaches every member within a gossip tick, not
+ * with the next probe, which may be n periods away. */
+static void
+test_load_push(void)
+{
+	struct wire_status st = {.load = 0};
+	size_t i;
+
+	setup(6, NULL);
+	mesh();
+	for (i = 0; i < T.n; i++)
+		swim_set_status(T.s[i], &st);
+	run_until(3000);
+	st.load = 40;
+	swim_set_status(T.s[0], &st);
+	run_until(T.now + 150);
+	for (i = 1; i < T.n; i++) {
+		struct swim_member m;
+
+		swim_member_get(T.s[i], (size_t)swim_find(T.s[i], T.id[0]),
+				&m);
+		ASSERT_INT_EQ(m.status.load, 40);
+	}
+	teardown();
+}
+
 static void
 test_meta_update(void)
 {
@@ -864,6 +890,7 @@ main(int argc, char **argv)
 		{"boot generation", test_generation},
 		{"status and rules digest", test_status_and_rules},
 		{"metadata update", test_meta_update},
+		{"expected load pushed", test_load_push},
 		{"keyring operations", test_keyring_ops},
 		{"bad configuration", test_bad_config},
 	};

@@ -28,6 +28,20 @@ daemon_start "$T/single.yaml"
 # the start sequence is over once its last process runs
 wait_for state_is batch:reporter RUNNING || fail "start sequence"
 
+# with statistics on (the example's stats: section), /metrics has the
+# node and process figures, and stays valid
+command -v promtool >/dev/null || fail "promtool missing"
+wait_for sh -c "curl -s http://127.0.0.1:$PORT/metrics |
+	grep -q '^supvisors_sched_process_resident_memory_bytes{namespec=\"batch:cruncher\"'" ||
+	fail "no process statistics in /metrics"
+curl -s "http://127.0.0.1:$PORT/metrics" >"$T/metrics.txt"
+promtool check metrics <"$T/metrics.txt" >"$T/promtool.txt" 2>&1 ||
+	fail "promtool: $(cat "$T/promtool.txt")"
+grep -q '^supvisors_sched_node_cpu_ratio{node="solo"} ' "$T/metrics.txt" ||
+	fail "no node CPU in /metrics"
+h=$(curl -s -I -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/v1/events")
+[ "$h" = 200 ] || fail "HEAD /v1/events: $h"
+
 timeout 90 node "$D/tests/browser/dashboard.cjs" "$MODULES" \
 	"http://127.0.0.1:$PORT/" dash-token batch:cruncher \
 	"$D/$BUILD/dashboard.png" "$T/profile" >"$T/node.log" 2>&1 ||
