@@ -48,8 +48,8 @@ struct rproc {
 };
 
 struct member {
-	const char *name; /* the rules' (cluster.instances) */
-	const char *address;
+	char *name; /* copies: the rules may be retired by a reload */
+	char *address;
 	bool local;
 	bool known; /* heard of by the gossip */
 	uint8_t id[WIRE_ID_SIZE];
@@ -567,8 +567,8 @@ cluster_new(struct daemon *d, struct cluster **ret)
 	for (size_t i = 0; i < cc->ninstances; i++) {
 		struct member *m = &c->m[c->n++];
 
-		m->name = cc->instances[i].name;
-		m->address = cc->instances[i].address;
+		m->name = xstrdup(cc->instances[i].name);
+		m->address = xstrdup(cc->instances[i].address);
 		if (strcmp(m->name, ic->name) == 0) {
 			m->local = true;
 			m->known = true;
@@ -586,8 +586,8 @@ cluster_new(struct daemon *d, struct cluster **ret)
 	if (c->local == SIZE_MAX) {
 		struct member *m = &c->m[c->n];
 
-		m->name = ic->name;
-		m->address = ic->listen;
+		m->name = xstrdup(ic->name);
+		m->address = ic->listen ? xstrdup(ic->listen) : NULL;
 		m->local = true;
 		m->known = true;
 		m->state = SCHED_INST_RUNNING;
@@ -679,6 +679,8 @@ cluster_free(struct cluster *c)
 		for (size_t k = 0; k < c->m[i].nprocs; k++)
 			rproc_clear(&c->m[i].procs[k]);
 		free(c->m[i].procs);
+		free(c->m[i].name);
+		free(c->m[i].address);
 	}
 	for (size_t i = 0; i < c->npublished; i++)
 		free(c->published[i]);

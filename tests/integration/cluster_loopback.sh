@@ -95,6 +95,12 @@ inst_start n5 "$T/conf.yaml"
 wait_for all_running $ALL || fail "restarted n5 not RUNNING everywhere"
 echo "n5 restarted: RUNNING everywhere again"
 
+# a reload keeps the cluster view (states and remote processes)
+kill -HUP "$PID_n1"
+wait_for grep -q "reloaded" "$T/n1.log" || fail "n1 did not reload"
+wait_for all_running $ALL || { for n in $ALL; do iapi $n /v1/instances; echo "$n: $BODY"; done; fail "not RUNNING everywhere after a reload"; }
+wait_for procs_everywhere || fail "remote processes lost by a reload: $BODY"
+
 # the flood, at n1
 iapi n1 /v1/instances
 before=$(jq_get 'd["gossip"]["dropped_total"]')
@@ -177,4 +183,6 @@ done
 wait_for all_running $ALL || fail "cluster not RUNNING after the flood"
 curl -s --unix-socket "$T/n1/control.sock" http://localhost/metrics |
 	grep -q 'gossip' || fail "no gossip counters in /metrics"
+! grep -l 'AddressSanitizer\|runtime error' "$T"/*.log ||
+	fail "sanitizer reports"
 echo "PASS"

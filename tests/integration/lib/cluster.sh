@@ -4,6 +4,8 @@
 # %(instance_name)s, started with --name.
 #
 # cluster_conf FILE PORT0 N [EXTRA_YAML]  writes the configuration
+#                          ($GOSSIP_YAML: the cluster.gossip line; set it
+#                          empty for the defaults)
 # inst_start NAME CONF     starts instance NAME (log $T/NAME.log)
 # inst_kill NAME           kill -9
 # iapi NAME PATH           GET over NAME's socket into $BODY
@@ -59,7 +61,7 @@ instance:
   log_dir: $T/%(instance_name)s/log
 cluster:
   name: itest
-  gossip: {probe_interval: 500ms, probe_timeout: 200ms, gossip_interval: 100ms}
+${GOSSIP_YAML-  gossip: {probe_interval: 500ms, probe_timeout: 200ms, gossip_interval: 100ms}}
   instances:
 EOF
 		i=1
