@@ -52,6 +52,8 @@ wait_for() {
 }
 
 cluster_conf() { # FILE PORT0 N [EXTRA]
+	_gossip='  gossip: {probe_interval: 500ms, probe_timeout: 200ms, gossip_interval: 100ms}'
+	[ "${GOSSIP_YAML+set}" = set ] && _gossip=$GOSSIP_YAML
 	{
 		cat <<EOF
 version: 1
@@ -61,7 +63,7 @@ instance:
   log_dir: $T/%(instance_name)s/log
 cluster:
   name: itest
-${GOSSIP_YAML-  gossip: {probe_interval: 500ms, probe_timeout: 200ms, gossip_interval: 100ms}}
+$_gossip
   instances:
 EOF
 		i=1
