@@ -5,7 +5,7 @@
  * last ones in a ring for clients that resume with Last-Event-ID, and
  * writes it to every subscriber whose filter takes its kind.
  *
- * The kinds are Supvisors' event headers (Supvisors' event interface): supvisors
+ * The kinds are the headers of Supvisors' event interface: supvisors
  * (cluster state), instance, application, event (a raw process event),
  * process (process status), hstats and pstats (statistics).
  *

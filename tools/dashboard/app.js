@@ -15,7 +15,7 @@ const st = {
 	cluster: null,
 	instances: new Map(),
 	apps: new Map(),
-	procs: new Map(),
+	procs: new Map(),  /* "namespec@instance" -> process */
 	hstats: new Map(), /* instance -> latest hstats */
 	pstats: new Map(), /* namespec -> latest pstats */
 	hist: new Map(),   /* "i:NAME" or "p:NAMESPEC" -> [{t, cpu, mem}] */
@@ -77,6 +77,16 @@ function clock() {
 	return new Date().toLocaleTimeString([], { hour12: false });
 }
 
+/* this instance's name: its processes are ours to act on and follow
+ * on the event stream; the others' come with GET /v1/processes */
+function local() {
+	return st.cluster ? st.cluster.instance : "";
+}
+
+function pkey(p) {
+	return p.namespec + "@" + (p.instance || local());
+}
+
 /* ------------------------------------------------------------ writes */
 
 function token() {
@@ -132,10 +142,14 @@ function act(kind, name, action) {
 	post(base + encodeURIComponent(name) + "/" + action, body);
 }
 
-function buttons(kind, name) {
+function buttons(kind, name, remote) {
 	const td = el("td", { class: "act" });
 	for (const a of ["start", "stop", "restart"]) {
 		const b = el("button", { "data-action": a }, a);
+		if (remote) {
+			b.disabled = true;
+			b.title = "use the dashboard of " + remote;
+		}
 		b.setAttribute(kind === "app" ? "data-app" : "data-ns", name);
 		b.onclick = (ev) => {
 			ev.stopPropagation();
@@ -201,9 +215,11 @@ function renderApps() {
 
 function renderProcs() {
 	const rows = [], conflicts = [];
-	for (const p of st.procs.values()) {
-		const s = st.pstats.get(p.namespec) || {};
-		const tr = el("tr", { "data-ns": p.namespec },
+	for (const [key, p] of st.procs) {
+		const mine = !p.instance || p.instance === local();
+		const s = (mine && st.pstats.get(p.namespec)) || {};
+		const tr = el("tr", { "data-ns": p.namespec, "data-key": key,
+			"data-instance": p.instance || local() },
 			el("td", {}, p.namespec),
 			el("td", { class: "state" }, pill(p.state)),
 			el("td", {}, p.instance || "—"),
@@ -211,10 +227,14 @@ function renderProcs() {
 			el("td", { class: "num" }, pct(s.mem_percent)),
 			el("td", { class: "num uptime" }, uptime(p)),
 			el("td", { class: "desc" }, describe(p)),
-			buttons("proc", p.namespec));
-		if (st.selected === p.namespec)
+			buttons("proc", p.namespec, mine ? null : p.instance));
+		if (mine)
+			tr.setAttribute("data-local", "1");
+		if (mine && st.selected === p.namespec)
 			tr.classList.add("selected");
 		tr.onclick = () => {
+			if (!mine)
+				return;
 			st.selected = st.selected === p.namespec ? null : p.namespec;
 			renderProcs();
 			renderCharts();
@@ -350,9 +370,13 @@ function logEvent(kind, d) {
 
 const handlers = {
 	supvisors: (d) => { st.cluster = d; },
-	instance: (d) => { st.instances.set(d.name, d); },
+	instance: (d) => {
+		st.instances.set(d.name, d);
+		if (d.name !== local())
+			refreshRemote();
+	},
 	application: (d) => { st.apps.set(d.name, d); },
-	process: (d) => { st.procs.set(d.namespec, d); },
+	process: (d) => { st.procs.set(pkey(d), d); },
 	event: () => {},
 	hstats: (d) => {
 		st.hstats.set(d.name, d);
@@ -378,8 +402,12 @@ function follow() {
 	for (const kind of Object.keys(handlers)) {
 		es.addEventListener(kind, (ev) => {
 			const d = JSON.parse(ev.data);
+			/* instances report their load every sample: only a
+			 * change of state goes to the log */
+			const was = kind === "instance" && st.instances.get(d.name);
 			handlers[kind](d);
-			if (kind !== "hstats" && kind !== "pstats")
+			if (kind !== "hstats" && kind !== "pstats" &&
+			    !(was && was.state === d.state))
 				logEvent(kind, d);
 			render();
 		});
@@ -397,6 +425,27 @@ async function getJSON(path) {
 	return r.json();
 }
 
+/* The processes of the other instances, again: their instance events
+ * tell that something moved there.  At most one GET per 1.5 s. */
+let remoteTimer = null;
+function refreshRemote() {
+	if (remoteTimer)
+		return;
+	remoteTimer = setTimeout(async () => {
+		try {
+			const r = await getJSON("/v1/processes");
+			for (const [k, p] of st.procs)
+				if (p.instance && p.instance !== local())
+					st.procs.delete(k);
+			for (const p of r.processes)
+				if (p.instance && p.instance !== local())
+					st.procs.set(pkey(p), p);
+			render();
+		} catch (e) { /* the next instance event tries again */ }
+		remoteTimer = null;
+	}, 1500);
+}
+
 async function load() {
 	const [state, inst, apps, procs] = await Promise.all([
 		getJSON("/v1/state"), getJSON("/v1/instances"),
@@ -408,7 +457,7 @@ async function load() {
 	for (const a of apps.applications)
 		st.apps.set(a.name, a);
 	for (const p of procs.processes)
-		st.procs.set(p.namespec, p);
+		st.procs.set(pkey(p), p);
 	/* statistics are optional: a daemon without them answers 404/503 */
 	try {
 		const s = await getJSON("/v1/stats/processes?period=0");
@@ -433,8 +482,8 @@ function setup() {
 	}
 	/* uptimes move on between events */
 	setInterval(() => {
-		for (const tr of document.querySelectorAll("#processes tbody tr[data-ns]")) {
-			const p = st.procs.get(tr.dataset.ns);
+		for (const tr of document.querySelectorAll("#processes tbody tr[data-key]")) {
+			const p = st.procs.get(tr.dataset.key);
 			if (!p)
 				continue;
 			tr.querySelector(".uptime").textContent = uptime(p);
