@@ -13,9 +13,8 @@ ROUNDS=${ROUNDS:-5}
 N=5
 ALL="n1 n2 n3 n4 n5"
 GOSSIP_YAML=
-P0=$(( 17700 + 10 * $(python3 -c 'import random; print(random.randrange(9))') ))
-cluster_conf "$T/conf.yaml" $P0 $N
-for n in $ALL; do inst_start "$n" "$T/conf.yaml"; done
+write_conf() { cluster_conf "$T/conf.yaml" "$1" $N; }
+cluster_up write_conf
 wait_for all_running $ALL || fail "not every instance RUNNING everywhere"
 
 lost_by_others() { # VICTIM

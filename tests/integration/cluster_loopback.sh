@@ -10,31 +10,14 @@
 N=5
 ALL="n1 n2 n3 n4 n5"
 
-# Other worktrees may run this very test at the same time: a base port
-# at random in our range (17700-17799), another one if any is taken.
-alive_all() {
-	for n in $ALL; do eval "kill -0 \$PID_$n" || return 1; done
-}
-settled() { # every instance answers, or one died (its port was taken)
-	alive_all || return 0
-	for n in $ALL; do iapi "$n" /v1/state || return 1; done
-}
-tries=0
-while :; do
-	P0=$(( 17700 + 10 * $(python3 -c 'import random; print(random.randrange(9))') ))
-	cluster_conf "$T/conf.yaml" $P0 $N
-	cluster_conf "$T/other.yaml" $P0 $N "  extra:
+write_confs() {
+	cluster_conf "$T/conf.yaml" "$1" $N
+	cluster_conf "$T/other.yaml" "$1" $N "  extra:
     programs:
       more:
         command: [\"$CHILD\", \"--sleep\"]"
-	for n in $ALL; do inst_start "$n" "$T/conf.yaml"; done
-	wait_for settled && alive_all && break
-	tries=$(( tries + 1 ))
-	[ $tries -lt 6 ] || fail "no free ports"
-	echo "ports from $P0 busy, trying others"
-	for n in $ALL; do inst_kill "$n"; done
-	PIDS=
-done
+}
+cluster_up write_confs
 wait_for all_running $ALL || fail "not every instance RUNNING everywhere"
 echo "all $N instances RUNNING everywhere"
 

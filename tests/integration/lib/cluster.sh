@@ -6,6 +6,10 @@
 # cluster_conf FILE PORT0 N [EXTRA_YAML]  writes the configuration
 #                          ($GOSSIP_YAML: the cluster.gossip line; set it
 #                          empty for the defaults)
+# cluster_up WRITE_FN      starts $ALL on $T/conf.yaml written by
+#                          "WRITE_FN P0" at a random base port P0 of our
+#                          range (17700-17799), another one when taken
+#                          (other worktrees run these tests at once)
 # inst_start NAME CONF     starts instance NAME (log $T/NAME.log)
 # inst_kill NAME           kill -9
 # iapi NAME PATH           GET over NAME's socket into $BODY
@@ -138,3 +142,27 @@ all_running() {
 }
 
 now_ms() { python3 -c 'import time; print(int(time.monotonic() * 1000))'; }
+
+alive_all() {
+	for n in $ALL; do eval "kill -0 \$PID_$n" || return 1; done
+}
+
+settled() { # every instance answers, or one died (its port was taken)
+	alive_all || return 0
+	for n in $ALL; do iapi "$n" /v1/state || return 1; done
+}
+
+cluster_up() {
+	_tries=0
+	while :; do
+		P0=$(( 17700 + 10 * $(python3 -c 'import random; print(random.randrange(9))') ))
+		"$1" $P0
+		for n in $ALL; do inst_start "$n" "$T/conf.yaml"; done
+		wait_for settled && alive_all && return 0
+		_tries=$(( _tries + 1 ))
+		[ $_tries -lt 6 ] || fail "no free ports"
+		echo "ports from $P0 busy, trying others"
+		for n in $ALL; do inst_kill "$n"; done
+		PIDS=
+	done
+}
