@@ -471,6 +471,21 @@ update_status(struct cluster *c)
 	}
 }
 
+/* Peers compare the digest of our rules with theirs (Supvisors'
+ * handshake); a reload may change it. */
+static void
+set_rules_digest(struct cluster *c)
+{
+	const char *dg = rules_digest(daemon_rules(c->d));
+	uint8_t digest[crypto_generichash_BYTES];
+
+	crypto_generichash(digest, sizeof(digest), (const uint8_t *)dg,
+			   strlen(dg), NULL, 0);
+	memcpy(c->status.rules, digest, WIRE_RULES_DIGEST_SIZE);
+	swim_set_status(transport_swim(c->t), &c->status);
+	update_status(c);
+}
+
 static void
 on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -548,7 +563,6 @@ cluster_new(struct daemon *d, struct cluster **ret)
 	struct keyring keys;
 	struct cluster *c;
 	size_t nseeds = 0;
-	uint8_t digest[crypto_generichash_BYTES];
 	int rc;
 
 	*ret = NULL;
@@ -643,12 +657,7 @@ cluster_new(struct daemon *d, struct cluster **ret)
 		log_warn("cannot open the gossip on '%s'", ic->listen);
 		goto fail;
 	}
-	crypto_generichash(digest, sizeof(digest),
-			   (const uint8_t *)rules_digest(r),
-			   strlen(rules_digest(r)), NULL, 0);
-	memcpy(c->status.rules, digest, WIRE_RULES_DIGEST_SIZE);
-	swim_set_status(transport_swim(c->t), &c->status);
-	update_status(c);
+	set_rules_digest(c);
 	for (struct proc *p = daemon_first_proc(d); p; p = daemon_next_proc(p))
 		if (daemon_proc_listed(p))
 			publish(c, p);
@@ -726,6 +735,7 @@ cluster_view_rebuilt(struct cluster *c)
 		free(c->published[i]);
 	}
 	c->npublished = k;
+	set_rules_digest(c);
 	for (struct proc *p = daemon_first_proc(c->d); p;
 	     p = daemon_next_proc(p))
 		if (daemon_proc_listed(p))

@@ -91,9 +91,19 @@ echo "n5 with other rules: ISOLATED ($(inst_field n1 n5 reason))"
 
 # and with the same rules: RUNNING again
 inst_kill n5
-inst_start n5 "$T/conf.yaml"
+cp "$T/conf.yaml" "$T/n5.yaml"
+inst_start n5 "$T/n5.yaml"
 wait_for all_running $ALL || fail "restarted n5 not RUNNING everywhere"
 echo "n5 restarted: RUNNING everywhere again"
+
+# a reload that changes the rules isolates n5; changing them back ends it
+cp "$T/other.yaml" "$T/n5.yaml"
+kill -HUP "$PID_n5"
+wait_for isolated_everywhere || fail "n5 reloaded with other rules not ISOLATED"
+cp "$T/conf.yaml" "$T/n5.yaml"
+kill -HUP "$PID_n5"
+wait_for all_running $ALL || fail "n5 with the same rules again not RUNNING"
+echo "n5 reloaded with other rules: ISOLATED; and back: RUNNING"
 
 # a reload keeps the cluster view (states and remote processes)
 kill -HUP "$PID_n1"
