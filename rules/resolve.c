@@ -297,14 +297,14 @@ resolve_gossip(struct ld *ld)
 	struct rl_gossip *o = &ld->r->cluster.gossip;
 
 #define GV(field, bit, def) ((g->set & (1ull << (bit))) ? g->field : (def))
-	o->probe_interval_ms = GV(probe_interval, GF_PROBE_INTERVAL, 1000);
-	o->probe_timeout_ms = GV(probe_timeout, GF_PROBE_TIMEOUT, 500);
+	o->probe_interval_ms = GV(probe_interval, GF_PROBE_INTERVAL, 400);
+	o->probe_timeout_ms = GV(probe_timeout, GF_PROBE_TIMEOUT, 200);
 	o->indirect_checks = (unsigned)GV(indirect_checks, GF_INDIRECT_CHECKS,
 					  3);
 	o->suspicion_mult = (unsigned)GV(suspicion_mult, GF_SUSPICION_MULT, 4);
 	o->retransmit_mult = (unsigned)GV(retransmit_mult, GF_RETRANSMIT_MULT,
 					  4);
-	o->gossip_interval_ms = GV(gossip_interval, GF_GOSSIP_INTERVAL, 200);
+	o->gossip_interval_ms = GV(gossip_interval, GF_GOSSIP_INTERVAL, 100);
 	o->gossip_nodes = (unsigned)GV(gossip_nodes, GF_GOSSIP_NODES, 3);
 	o->sync_interval_ms = GV(sync_interval, GF_SYNC_INTERVAL, 30000);
 #undef GV

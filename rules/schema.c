@@ -137,9 +137,9 @@ static const struct field instance_fields[] = {
 #define G(idx, ...) [idx] = F(graw, __VA_ARGS__)
 static const struct field gossip_fields[] = {
 	G(GF_PROBE_INTERVAL, "probe_interval", T_DUR, 100, 60000,
-	  probe_interval, "1s"),
+	  probe_interval, "400ms"),
 	G(GF_PROBE_TIMEOUT, "probe_timeout", T_DUR, 10, 60000, probe_timeout,
-	  "500ms"),
+	  "200ms"),
 	G(GF_INDIRECT_CHECKS, "indirect_checks", T_INT, 0, 16,
 	  indirect_checks, "3"),
 	G(GF_SUSPICION_MULT, "suspicion_mult", T_INT, 1, 32, suspicion_mult,
@@ -147,7 +147,7 @@ static const struct field gossip_fields[] = {
 	G(GF_RETRANSMIT_MULT, "retransmit_mult", T_INT, 1, 32,
 	  retransmit_mult, "4"),
 	G(GF_GOSSIP_INTERVAL, "gossip_interval", T_DUR, 10, 60000,
-	  gossip_interval, "200ms"),
+	  gossip_interval, "100ms"),
 	G(GF_GOSSIP_NODES, "gossip_nodes", T_INT, 1, 64, gossip_nodes, "3"),
 	G(GF_SYNC_INTERVAL, "sync_interval", T_DUR, 1000, DUR_D,
 	  sync_interval, "30s"),

@@ -157,12 +157,12 @@ test_defaults(void)
 	ASSERT_INT_EQ(c->conciliation_strategy, RL_CONCILIATION_USER);
 	ASSERT_INT_EQ(c->failure_strategy, RL_CLUSTER_FAILURE_CONTINUE);
 	ASSERT_INT_EQ(c->load_source, RL_LOAD_EXPECTED);
-	ASSERT_INT_EQ(c->gossip.probe_interval_ms, 1000);
-	ASSERT_INT_EQ(c->gossip.probe_timeout_ms, 500);
+	ASSERT_INT_EQ(c->gossip.probe_interval_ms, 400);
+	ASSERT_INT_EQ(c->gossip.probe_timeout_ms, 200);
 	ASSERT_INT_EQ(c->gossip.indirect_checks, 3);
 	ASSERT_INT_EQ(c->gossip.suspicion_mult, 4);
 	ASSERT_INT_EQ(c->gossip.retransmit_mult, 4);
-	ASSERT_INT_EQ(c->gossip.gossip_interval_ms, 200);
+	ASSERT_INT_EQ(c->gossip.gossip_interval_ms, 100);
 	ASSERT_INT_EQ(c->gossip.gossip_nodes, 3);
 	ASSERT_INT_EQ(c->gossip.sync_interval_ms, 30000);
 
@@ -1707,7 +1707,7 @@ static const struct bad_case bad_cases[] = {
 	 "3:13: error: 'key_file' must be a scalar, not a list\n"},
 	/* 156 */
 	{"version: 1\n" "cluster:\n" "  gossip:\n" "    probe_timeout: 2s\n",
-	 "4:20: error: 'probe_timeout' (2000ms) must be shorter than 'probe_interval' (1000ms)\n"},
+	 "4:20: error: 'probe_timeout' (2000ms) must be shorter than 'probe_interval' (400ms)\n"},
 	/* 157 */
 	{"version: 1\n" "cluster:\n" "  gossip:\n" "    probe_intervl: 2s\n",
 	 "4:5: error: unknown key 'probe_intervl' in 'cluster.gossip' (did you mean 'probe_interval'?)\n"},
