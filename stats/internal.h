@@ -95,7 +95,8 @@ struct proc;
 
 struct member {
 	pid_t pid;
-	int statfd, childfd, iofd; /* -1 when absent */
+	int statfd, childfd; /* -1 when absent */
+	int pidfd; /* -1 without the CPU clock, or when refused */
 	bool io_denied;
 	bool has_prev;
 	bool fresh;    /* opened during the current walk */

@@ -5,10 +5,12 @@
  *
  * Costs drive the shape (tests/bench/bench_stats.sh).  Each cycle, a
  * supervised process and each descendant cost one pread of a held
- * children file (which also proves the pid is still that process: held
- * /proc fds fail with ESRCH once it is gone) and one clock_gettime of
- * its CPU clock (ns, all threads); the dearer /proc/PID/stat (RSS,
- * threads) and io are read every fifth cycle, processes taking turns.
+ * children file, one clock_gettime of its CPU clock (ns, all threads),
+ * which is by pid number, and one pidfd_send_signal(0) on a held pidfd
+ * that proves the number still named that process after the clock was
+ * read (a held children file of a reaped process reads empty, where a
+ * held stat fails with ESRCH); the dearer /proc/PID/stat (RSS, threads)
+ * and io are read every fifth cycle, processes taking turns.
  * Nothing ever scans /proc.  The fd maps needed to attribute TCP sockets
  * are walked only when a socket the kernel reports belongs to the uid of
  * a supervised process and is not known yet, and at most every
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,8 +47,8 @@ member_free(struct stats_sampler *s, struct member *m)
 		return;
 	if (stats_map_get(&s->members_by_pid, (uint64_t)m->pid) == m)
 		stats_map_del(&s->members_by_pid, (uint64_t)m->pid);
-	if (m->iofd >= 0)
-		close(m->iofd);
+	if (m->pidfd >= 0)
+		close(m->pidfd);
 	if (m->childfd >= 0)
 		close(m->childfd);
 	if (m->statfd >= 0)
@@ -79,24 +82,28 @@ member_open(struct stats_sampler *s, struct proc *p, pid_t pid)
 	*m = (struct member){.pid = pid,
 			     .statfd = -1,
 			     .childfd = -1,
-			     .iofd = -1,
+			     .pidfd = -1,
 			     .owner = p};
 	if (fstat(dirfd, &st) == 0)
 		m->uid = (uint32_t)st.st_uid;
-	/* the held files are the identity: once the process is gone every
-	 * pread on them fails with ESRCH, even if the pid is reused; the
-	 * directory itself is not kept, to stay at three fds per process
-	 * (5000 processes fit under a 20000 fd limit) */
+	/* the held files are the identity: once the process is gone a
+	 * pread of stat fails with ESRCH, even if the pid is reused (a
+	 * children file reads empty instead); the directory itself is not
+	 * kept, and io is opened by number when read, to stay at three fds
+	 * per process (5000 processes fit under a 20000 fd limit) */
 	m->statfd = openat(dirfd, "stat", O_RDONLY | O_CLOEXEC);
 	snprintf(name, sizeof(name), "task/%d/children", (int)pid);
 	m->childfd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	m->iofd = openat(dirfd, "io", O_RDONLY | O_CLOEXEC);
-	/* ptrace-gated: another uid, or not dumpable; the answer will not
-	 * change, so it is not asked again */
-	if (m->iofd < 0 && (errno == EACCES || errno == EPERM))
-		m->io_denied = true;
+	/* the CPU clock is read by number: the pidfd proves afterwards
+	 * that the number still named this process (a held children file
+	 * of a reaped process reads empty, not ESRCH); it names the
+	 * process that held the pid when the stat fd was opened, since the
+	 * stat pread below proves that process still lives */
+	if (s->cpu_clock)
+		m->pidfd = pidfd_open(pid, 0);
 	close(dirfd);
-	if (m->statfd < 0) {
+	if (m->statfd < 0 ||
+	    (m->pidfd >= 0 && procfs_pread_all(m->statfd, &s->buf) < 0)) {
 		member_free(s, m);
 		return NULL;
 	}
@@ -125,12 +132,20 @@ member_read_stat(struct stats_sampler *s, struct member *m, uint64_t *ret_cpu)
 	return 0;
 }
 
+/* Whether M's pid still names M's process (reaped and reused: no; a
+ * zombie: yes): for the reads by number, made before this check.
+ * Signal 0 only checks existence; EPERM (another uid) is alive.
+ * Without a pidfd, trust the held fd read just before. */
+static bool
+member_same(const struct member *m)
+{
+	return m->pidfd < 0 || pidfd_send_signal(m->pidfd, 0, NULL, 0) == 0 ||
+	       errno != ESRCH;
+}
+
 /* The whole thread group's CPU time in ns (live and exited threads), by
- * pid: call it only right after a held fd proved the pid is still this
- * process. */
-/* The whole thread group's CPU time in ns (live and exited threads), by
- * pid: call it only right after a held fd proved the pid is still this
- * process.  The clock id is built as the kernel defines it
+ * pid; -ESRCH unless the member's pidfd shows, after the read, that the
+ * pid still names this process (a zombie still does).  The clock id is built as the kernel defines it
  * (MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED), part of the ABI that
  * glibc's clock_getcpuclockid uses), which spares the clock_getres
  * system call glibc makes to check the pid. */
@@ -142,6 +157,8 @@ member_cpu_ns(const struct member *m, uint64_t *ret)
 
 	if (clock_gettime(cid, &ts) != 0)
 		return -ESRCH;
+	if (!member_same(m))
+		return -ESRCH;
 	*ret = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 	return 0;
 }
@@ -151,16 +168,28 @@ member_read_io(struct stats_sampler *s, struct member *m, uint64_t *ret_rd,
 	       uint64_t *ret_wr, bool *ret_ok)
 {
 	struct procfs_pid_io io;
+	int fd, r;
 
 	*ret_ok = false;
-	if (m->io_denied || m->iofd < 0)
+	if (m->io_denied)
 		return;
-	if (procfs_pread_all(m->iofd, &s->buf) < 0 ||
-	    procfs_parse_pid_io(s->buf.p, s->buf.len, &io) < 0) {
+	/* by number, every IO_EVERY cycles: cheaper in fds than a held
+	 * file, and checked against reuse after the read */
+	fd = open_pid_file(s, m->pid, "io", 0);
+	if (fd < 0) {
+		/* ptrace-gated: another uid, or not dumpable; the answer
+		 * will not change, so it is not asked again */
 		if (errno == EACCES || errno == EPERM)
 			m->io_denied = true;
 		return;
 	}
+	r = procfs_pread_all(fd, &s->buf);
+	close(fd);
+	if (r == -EACCES || r == -EPERM)
+		m->io_denied = true;
+	if (r < 0 || procfs_parse_pid_io(s->buf.p, s->buf.len, &io) < 0 ||
+	    !member_same(m))
+		return;
 	*ret_rd = io.read_bytes;
 	*ret_wr = io.write_bytes;
 	*ret_ok = true;
@@ -461,9 +490,10 @@ stats_proc_sample(struct stats_sampler *s, struct proc *p, int64_t now_ns,
 
 		/* stat (RSS, threads, and CPU ticks without the clock) is
 		 * the costly read: every STAT_EVERY cycles, or when the
-		 * children file cannot stand in as the proof of life */
+		 * children file and the pidfd cannot stand in as the proof
+		 * of life */
 		if (stat_turn || !m->has_stat || m->childfd < 0 ||
-		    m->threads > 1) {
+		    m->pidfd < 0 || m->threads > 1) {
 			if (member_read_stat(s, m, &ticks) < 0) {
 				m->dead = true; /* gone: freed below */
 				continue;

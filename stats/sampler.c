@@ -136,8 +136,8 @@ raise_nofile(void)
 {
 	struct rlimit rl;
 
-	/* every supervised process and descendant holds up to four /proc
-	 * fds: use the hard limit the admin allows */
+	/* every supervised process and descendant holds up to three fds
+	 * (stat, children, a pidfd): use the hard limit the admin allows */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);

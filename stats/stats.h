@@ -14,7 +14,7 @@
  * monotonic time and the list of supervised (namespec, pid); the sampler
  * samples when a collecting period has passed since its last sample and
  * otherwise returns at once.  Processes are tracked through held /proc
- * fds, which refuse to read a reused pid (ESRCH), and their descendants
+ * fds and pidfds, which refuse a reused pid (ESRCH), and their descendants
  * through /proc/PID/task/TID/children; vanished processes are normal.
  * CPU is sampled every time (from the CPU clocks, in ns, when PROC_ROOT
  * is the real /proc; from stat ticks otherwise); RSS, threads and disk
