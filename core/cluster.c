@@ -537,14 +537,8 @@ setup_keys(const struct rl_cluster_conf *cc, struct keyring *ret)
 		}
 		return r;
 	}
-	/* Every address is loopback (the loader checked): the traffic
-	 * never leaves this host, so a key derived from the cluster name
-	 * only keeps other clusters of the host apart. */
-	memset(ret, 0, sizeof(*ret));
-	crypto_generichash(ret->keys[0], KEYRING_KEY_SIZE,
-			   (const uint8_t *)cc->name, strlen(cc->name),
-			   (const uint8_t *)"supvisors-sched loopback", 24);
-	ret->n = 1;
+	/* every address is loopback (the loader checked) */
+	keyring_loopback(cc->name, ret);
 	return 0;
 }
 
