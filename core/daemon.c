@@ -170,16 +170,6 @@ daemon_next_proc(const struct proc *p)
 	return proc_next((struct proc *)p);
 }
 
-static uint64_t
-hash_name(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 /* Rebuilt after procs were added or dropped, on the next lookup: the
  * API looks processes up by name on every change a waiter sees. */
 static void
@@ -197,7 +187,7 @@ rebuild_index(struct daemon *d)
 
 		if (!daemon_proc_listed(p))
 			continue;
-		i = hash_name(proc_namespec(p)) & (cap - 1);
+		i = util_hash_str(proc_namespec(p)) & (cap - 1);
 		while (d->index[i] != NULL)
 			i = (i + 1) & (cap - 1);
 		d->index[i] = p;
@@ -213,7 +203,7 @@ daemon_find_proc(const struct daemon *cd, const char *namespec)
 
 	if (d->index_stale || d->index == NULL)
 		rebuild_index(d);
-	i = hash_name(namespec) & (d->index_cap - 1);
+	i = util_hash_str(namespec) & (d->index_cap - 1);
 	for (; d->index[i] != NULL; i = (i + 1) & (d->index_cap - 1))
 		if (strcmp(proc_namespec(d->index[i]), namespec) == 0)
 			return d->index[i];

@@ -295,6 +295,16 @@ util_signal_name(int sig)
 	return NULL;
 }
 
+uint64_t
+util_hash_str(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
 unsigned
 util_edit_distance(const char *a, const char *b, unsigned cap)
 {

@@ -49,6 +49,10 @@ int util_signal_from_name(const char *s);
 /* SIGTERM -> "TERM"; NULL if unknown. */
 const char *util_signal_name(int sig);
 
+/* FNV-1a of a NUL-terminated string, for the open-addressing name maps:
+ * short keys, and no adversary gains anything from collisions. */
+uint64_t util_hash_str(const char *s);
+
 /* Levenshtein distance, capped at CAP (for "did you mean"). */
 unsigned util_edit_distance(const char *a, const char *b, unsigned cap);
 

@@ -110,18 +110,6 @@ arena_done(struct arena *a)
 	a->left = 0;
 }
 
-/* FNV-1a: short keys, no adversary that gains anything from collisions
- * beyond a slower load of a file they could make big anyway. */
-static size_t
-hash_str(const char *s)
-{
-	size_t h = 14695981039346656037ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 void *
 strmap_get(const struct strmap *m, const char *key)
 {
@@ -129,7 +117,7 @@ strmap_get(const struct strmap *m, const char *key)
 
 	if (m->cap == 0)
 		return NULL;
-	for (i = hash_str(key) & (m->cap - 1); m->keys[i] != NULL;
+	for (i = util_hash_str(key) & (m->cap - 1); m->keys[i] != NULL;
 	     i = (i + 1) & (m->cap - 1))
 		if (strcmp(m->keys[i], key) == 0)
 			return m->vals[i];
@@ -148,7 +136,7 @@ strmap_grow(struct strmap *m)
 	for (i = 0; i < old.cap; i++) {
 		if (old.keys[i] == NULL)
 			continue;
-		for (j = hash_str(old.keys[i]) & (m->cap - 1);
+		for (j = util_hash_str(old.keys[i]) & (m->cap - 1);
 		     m->keys[j] != NULL; j = (j + 1) & (m->cap - 1))
 			;
 		m->keys[j] = old.keys[i];
@@ -165,7 +153,7 @@ strmap_put(struct strmap *m, const char *key, void *val)
 
 	if ((m->n + 1) * 2 > m->cap)
 		strmap_grow(m);
-	for (i = hash_str(key) & (m->cap - 1); m->keys[i] != NULL;
+	for (i = util_hash_str(key) & (m->cap - 1); m->keys[i] != NULL;
 	     i = (i + 1) & (m->cap - 1))
 		if (strcmp(m->keys[i], key) == 0)
 			return m->vals[i];

@@ -124,18 +124,6 @@ state_in_running_set(enum sched_proc_state s)
 
 /* ------------------------------------------------------------ name maps */
 
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static uint32_t
 map_get(const struct strmap *m, const char *key)
 {
@@ -143,7 +131,7 @@ map_get(const struct strmap *m, const char *key)
 
 	if (m->cap == 0 || key == NULL)
 		return SCHED_NONE;
-	for (i = hash_str(key) & (m->cap - 1); m->slots[i].key;
+	for (i = util_hash_str(key) & (m->cap - 1); m->slots[i].key;
 	     i = (i + 1) & (m->cap - 1))
 		if (strcmp(m->slots[i].key, key) == 0)
 			return m->slots[i].id;
@@ -156,7 +144,7 @@ map_put_slot(struct map_slot *slots, size_t cap, const char *key,
 {
 	size_t i;
 
-	for (i = hash_str(key) & (cap - 1); slots[i].key; i = (i + 1) & (cap - 1))
+	for (i = util_hash_str(key) & (cap - 1); slots[i].key; i = (i + 1) & (cap - 1))
 		;
 	slots[i].key = key;
 	slots[i].id = id;

@@ -128,6 +128,15 @@ test_edit_distance(void)
 	ASSERT_INT_EQ(util_edit_distance("abcdef", "uvwxyz", 3), 3);
 }
 
+/* The published FNV-1a 64-bit test vectors. */
+static void
+test_hash(void)
+{
+	ASSERT_TRUE(util_hash_str("") == 0xcbf29ce484222325ULL);
+	ASSERT_TRUE(util_hash_str("a") == 0xaf63dc4c8601ec8cULL);
+	ASSERT_TRUE(util_hash_str("foobar") == 0x85944171f73967e8ULL);
+}
+
 static void
 test_strbuf(void)
 {
@@ -172,6 +181,7 @@ main(int argc, char **argv)
 		{"sizes", test_size},
 		{"signals", test_signals},
 		{"edit distance", test_edit_distance},
+		{"string hash", test_hash},
 		{"strbuf", test_strbuf},
 		{"format duration", test_format_duration},
 	};
