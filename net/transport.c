@@ -29,7 +29,10 @@ struct conn {
 	ev_io io;
 	ev_timer timer;
 	int fd;
-	bool outgoing;     /* we asked for this push-pull */
+	bool outgoing;     /* we asked for this push-pull or command */
+	bool cmd;          /* outgoing: a command, not a push-pull */
+	transport_reply_fn reply_fn;
+	void *reply_arg;
 	bool writing;
 	struct wire_addr peer;
 	uint8_t *out;      /* sealed frame to write */
@@ -54,6 +57,9 @@ struct transport {
 	struct conn *conns;
 	size_t nconns;
 	void (*on_event)(void *ctx, const struct swim_event *ev);
+	void (*on_command)(void *ctx, const uint8_t *sender,
+			   const uint8_t *body, size_t len,
+			   struct strbuf *reply);
 	void *ctx;
 	struct transport_counters c;
 };
@@ -116,6 +122,8 @@ sock_open(const struct wire_addr *a, int type)
 
 static void conn_start(struct transport *t, const struct wire_addr *to,
 		       const uint8_t *body, size_t len);
+static void conn_command(struct conn *c, const uint8_t *sender,
+			 const uint8_t *body, size_t len);
 
 static void
 send_dgram(struct transport *t, const struct wire_addr *to,
@@ -230,6 +238,15 @@ conn_fail(struct conn *c)
 {
 	struct transport *t = c->t;
 
+	if (c->outgoing && c->cmd) {
+		transport_reply_fn fn = c->reply_fn;
+		void *arg = c->reply_arg;
+
+		t->c.cmd_failures++;
+		conn_free(c);
+		fn(arg, -ECOMM, NULL, 0);
+		return;
+	}
 	if (c->outgoing) {
 		t->c.sync_failures++;
 		swim_sync_failed(t->sw, util_now_ms(), &c->peer);
@@ -246,6 +263,33 @@ conn_want(struct conn *c, int events)
 	ev_io_start(c->t->loop, &c->io);
 }
 
+/* An incoming command: the caller answers at once; the answer goes back
+ * on the same connection, which then closes. */
+static void
+conn_command(struct conn *c, const uint8_t *sender, const uint8_t *body,
+	     size_t len)
+{
+	struct transport *t = c->t;
+	struct strbuf reply = STRBUF_INIT;
+	ssize_t n;
+
+	t->c.cmds_in++;
+	if (t->on_command != NULL)
+		t->on_command(t->ctx, sender, body, len, &reply);
+	c->out = xmalloc(reply.len + WIRE_OVERHEAD);
+	n = seal_seal(t->seal, WIRE_T_CMD_REPLY, reply.buf ? reply.buf : "",
+		      reply.len, c->out, reply.len + WIRE_OVERHEAD);
+	strbuf_done(&reply);
+	if (n < 0) {
+		conn_fail(c);
+		return;
+	}
+	c->out_len = (size_t)n;
+	c->out_off = 0;
+	c->writing = true;
+	conn_want(c, EV_WRITE);
+}
+
 /* A whole frame is in: open, decode, hand to the core. */
 static void
 conn_frame(struct conn *c)
@@ -258,8 +302,22 @@ conn_frame(struct conn *c)
 
 	n = seal_open(t->seal, SEAL_STREAM, c->in, c->in_len, &h, body,
 		      c->in_len, NULL);
-	if (n < 0 || h.type != (c->outgoing ? WIRE_T_SYNC_REPLY
-					    : WIRE_T_SYNC)) {
+	if (n >= 0 && c->outgoing && c->cmd && h.type == WIRE_T_CMD_REPLY) {
+		transport_reply_fn fn = c->reply_fn;
+		void *arg = c->reply_arg;
+
+		conn_free(c);
+		fn(arg, 0, body, (size_t)n);
+		free(body);
+		return;
+	}
+	if (n >= 0 && !c->outgoing && h.type == WIRE_T_CMD) {
+		conn_command(c, h.sender, body, (size_t)n);
+		free(body);
+		return;
+	}
+	if (n < 0 || c->cmd ||
+	    h.type != (c->outgoing ? WIRE_T_SYNC_REPLY : WIRE_T_SYNC)) {
 		if (n >= 0)
 			seal_count_drop(t->seal, SEAL_DROP_TYPE);
 		goto fail;
@@ -429,6 +487,48 @@ fail:
 	swim_sync_failed(t->sw, util_now_ms(), to);
 }
 
+int
+transport_command(struct transport *t, const struct wire_addr *to,
+		  const void *body, size_t len, transport_reply_fn fn,
+		  void *arg)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = to_sockaddr(to, &ss);
+	struct conn *c;
+	ssize_t n;
+	int fd;
+
+	if (t->nconns >= TRANSPORT_CONNS_MAX)
+		return -EAGAIN;
+	if ((fd = sock_open(to, SOCK_STREAM)) < 0)
+		return fd;
+	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 &&
+	    errno != EINPROGRESS) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	c = conn_new(t, fd, true, to);
+	c->cmd = true;
+	c->reply_fn = fn;
+	c->reply_arg = arg;
+	ev_timer_stop(t->loop, &c->timer);
+	ev_timer_set(&c->timer, TRANSPORT_CMD_TIMEOUT_MS / 1000.0, 0.0);
+	ev_timer_start(t->loop, &c->timer);
+	c->out = xmalloc(len + WIRE_OVERHEAD);
+	n = seal_seal(t->seal, WIRE_T_CMD, body, len, c->out,
+		      len + WIRE_OVERHEAD);
+	if (n < 0) {
+		conn_free(c);
+		return (int)n;
+	}
+	c->out_len = (size_t)n;
+	c->writing = true;
+	t->c.cmds_out++;
+	return 0;
+}
+
 static void
 on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -471,6 +571,7 @@ transport_new(const struct transport_conf *conf, struct transport **ret)
 	t->loop = conf->loop;
 	t->udp = t->tcp = -1;
 	t->on_event = conf->on_event;
+	t->on_command = conf->on_command;
 	t->ctx = conf->ctx;
 	t->seal = seal_new(conf->cluster, conf->self.id, conf->self.generation,
 			   conf->keys);
