@@ -125,4 +125,34 @@ struct daemon_watch {
 void daemon_watch_add(struct daemon *d, struct daemon_watch *w);
 void daemon_watch_remove(struct daemon *d, struct daemon_watch *w);
 
+/* ------------------------------------------------------------ cluster
+ * The cluster state machine (sched/fsm.h) runs in every daemon, a
+ * single-instance one included (it goes straight to OPERATION with
+ * itself as master). */
+struct sched_fsm;
+/* NULL while leftovers are being stopped (the machine is then OFF). */
+const struct sched_fsm *daemon_fsm(const struct daemon *d);
+/* The master's name, NULL while none is elected. */
+const char *daemon_master_name(const struct daemon *d);
+/* Supvisors' conciliate(STRATEGY): applies STRATEGY to every conflict
+ * now, from this instance (stops go to the owning instances).  0, or
+ * -EAGAIN when the cluster is not in CONCILIATION, -EALREADY when there
+ * is no conflict. */
+int daemon_conciliate(struct daemon *d, enum rl_conciliation strategy);
+/* Supvisors' end_sync (USER synchro): MASTER (NULL: the election's
+ * choice) becomes the declared master.  0, or -ENOTSUP when USER is not
+ * among cluster.synchro, -EALREADY past SYNCHRONIZATION, -ENOENT for an
+ * unknown instance, -EINVAL when it is not RUNNING. */
+int daemon_end_sync(struct daemon *d, const char *master);
+/* Shutdown (RESTART false) or restart of the whole cluster, in
+ * stop_sequence order by the master: from a slave the request is sent
+ * to the master, and DONE is called with its answer (0 or -errno and a
+ * message).  DONE may be called before this returns. */
+void daemon_cluster_stop(struct daemon *d, bool restart,
+			 void (*done)(void *arg, int err, const char *msg),
+			 void *arg);
+/* The loop ended for a cluster restart: main() executes the daemon
+ * again with the same arguments. */
+bool daemon_restart_requested(const struct daemon *d);
+
 #endif
