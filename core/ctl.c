@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "core/cluster.h"
+#include "core/ctl_cluster.h"
 #include "core/ctl_obs.h"
 #include "core/ctl_req.h"
 #include "core/ctl_stats.h"
@@ -1008,15 +1009,6 @@ post_reload(struct ctl *c, struct http_request *req)
 	strbuf_done(&body);
 }
 
-static void
-post_shutdown(struct ctl *c, struct http_request *req)
-{
-	static const char body[] = "{\"state\":\"SHUTTING_DOWN\"}";
-
-	http_reply_json(req, 202, body, sizeof(body) - 1);
-	daemon_shutdown(c->d);
-}
-
 /* ------------------------------------------------------------ dispatch */
 
 void
@@ -1031,7 +1023,8 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 
 	/* the observability routes first: they hold the CSRF guard */
 	if (ctl_obs_handle(c->obs, req, info) ||
-	    ctl_stats_handle(req, info, c->stats))
+	    ctl_stats_handle(req, info, c->stats) ||
+	    ctl_cluster_handle(req, info, c->d))
 		return;
 	r = ctl_route_parse(info->method, info->path, &rt);
 	if (r == -EOPNOTSUPP) {
@@ -1089,8 +1082,6 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 				 "the daemon is stopping");
 	} else if (rt.kind == CTL_RELOAD) {
 		post_reload(c, req);
-	} else if (rt.kind == CTL_SHUTDOWN) {
-		post_shutdown(c, req);
 	} else if (rt.kind >= CTL_APP_START && rt.kind <= CTL_APP_RESTART) {
 		post_app(c, req, &rt, &b);
 	} else {
