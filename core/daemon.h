@@ -151,6 +151,48 @@ int daemon_end_sync(struct daemon *d, const char *master);
 void daemon_cluster_stop(struct daemon *d, bool restart,
 			 void (*done)(void *arg, int err, const char *msg),
 			 void *arg);
+/* How the cluster shows process P: where it runs (or ran last), in
+ * which state, from the view; the local copy when it is the one that
+ * runs or when no other instance reported it. */
+#define DAEMON_PSTATE_INSTANCES 16
+struct daemon_pstate {
+	int state;	      /* enum proc_state */
+	const char *instance; /* where it runs; NULL: nowhere */
+	bool local;	      /* the local copy is the one shown */
+	int pid;
+	int64_t uptime_ms;    /* when not local */
+	const char *desc;     /* when not local: its description, or NULL */
+	bool expected;
+	bool conflict;
+	size_t ninstances;    /* running copies (up to the array's size) */
+	uint32_t instances[DAEMON_PSTATE_INSTANCES]; /* view ids */
+};
+void daemon_proc_pstate(const struct daemon *d, const struct proc *p,
+			struct daemon_pstate *ret);
+
+/* ------------------------------------------------------------ glue
+ * Called by core/cluster.c only. */
+struct cJSON;
+struct sched_event;
+struct sched_fsm_peer;
+/* INST reported PROC (view ids) in the state EV. */
+void daemon_remote_event(struct daemon *d, uint32_t proc, uint32_t inst,
+			 const struct sched_event *ev, const char *extra_args);
+/* INST was declared dead or left. */
+void daemon_instance_lost(struct daemon *d, uint32_t inst);
+/* An instance changed state: re-evaluate the state machine. */
+void daemon_cluster_changed(struct daemon *d);
+/* INST published its state machine record. */
+void daemon_fsm_peer(struct daemon *d, uint32_t inst,
+		     const struct sched_fsm_peer *p);
+/* CHECKED instances may become RUNNING now. */
+bool daemon_may_activate(const struct daemon *d);
+/* A peer command from instance FROM: REQ is the request object, the
+ * answer goes into REPLY ({"ok":true,...} or {"ok":false,"error",
+ * "message"}). */
+void daemon_peer_command(struct daemon *d, const char *from,
+			 const struct cJSON *req, struct cJSON *reply);
+
 /* The loop ended for a cluster restart: main() executes the daemon
  * again with the same arguments. */
 bool daemon_restart_requested(const struct daemon *d);
