@@ -1210,3 +1210,9 @@ ctl_obs(const struct ctl *c)
 {
 	return c->obs;
 }
+
+void
+ctl_reply_json(struct http_request *req, unsigned status, struct cJSON *root)
+{
+	reply_json(req, status, root);
+}

@@ -5,11 +5,11 @@
  *
  * Errors of the daemon's cluster calls map as follows: conciliate
  * -EAGAIN BAD_STATE (409), -EALREADY NO_CONFLICT (409); end_sync
- * -ENOTSUP USER_NOT_CONFIGURED (409), -EALREADY BAD_STATE (409), -ENOENT
- * BAD_NAME (404), -EINVAL NOT_RUNNING (409); a cluster stop -EAGAIN
- * BAD_STATE (409), -EALREADY ALREADY_STOPPING (409), -ESHUTDOWN
- * SHUTTING_DOWN (503), anything else (no master, master unreachable)
- * MASTER_UNAVAILABLE (503).
+ * -ENOTSUP USER_NOT_CONFIGURED (409), -EAGAIN and -EALREADY BAD_STATE
+ * (409), -ENOENT BAD_NAME (404), -EINVAL NOT_RUNNING (409); a cluster
+ * stop -EAGAIN and -EPERM (the master refused) BAD_STATE (409),
+ * -EALREADY ALREADY_STOPPING (409), -ESHUTDOWN SHUTTING_DOWN (503),
+ * anything else (master unreachable) MASTER_UNAVAILABLE (503).
  */
 #include "core/ctl_cluster.h"
 
@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ctl.h"
 #include "core/ctl_req.h"
 #include "core/daemon.h"
 #include "core/util.h"
@@ -90,14 +91,52 @@ bad(char *msg, size_t msglen, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* A non-empty string member into *RET (borrowed from IT). */
+/* The body as an object whose members are all among KEYS (an unknown
+ * one is a 400, so that a typo is not silently ignored); *RET NULL for
+ * an empty body. */
 static int
-string_of(const cJSON *it, const char **ret, char *msg, size_t msglen)
+object_of(const char *body, size_t len, const char *const *keys, size_t n,
+	  cJSON **ret, char *msg, size_t msglen)
 {
+	const cJSON *it;
+	cJSON *root = NULL;
+	size_t i;
+	int r;
+
+	r = ctl_body_object(body, len, &root, msg, msglen);
+	if (r < 0)
+		return r;
+	cJSON_ArrayForEach(it, root)
+	{
+		for (i = 0; i < n; i++)
+			if (strcmp(it->string, keys[i]) == 0)
+				break;
+		if (i == n) {
+			r = bad(msg, msglen, "unknown field '%.64s'",
+				it->string);
+			cJSON_Delete(root);
+			return r;
+		}
+	}
+	*ret = root;
+	return 0;
+}
+
+/* Member KEY of ROOT: absent or null (*RET NULL), or a non-empty
+ * string (*RET borrowed from ROOT). */
+static int
+string_of(const cJSON *root, const char *key, const char **ret, char *msg,
+	  size_t msglen)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, key);
+
+	*ret = NULL;
+	if (it == NULL || cJSON_IsNull(it))
+		return 0;
 	if (!cJSON_IsString(it) || it->valuestring == NULL)
-		return bad(msg, msglen, "'%s' must be a string", it->string);
+		return bad(msg, msglen, "'%s' must be a string", key);
 	if (it->valuestring[0] == '\0')
-		return bad(msg, msglen, "'%s' must not be empty", it->string);
+		return bad(msg, msglen, "'%s' must not be empty", key);
 	*ret = it->valuestring;
 	return 0;
 }
@@ -106,46 +145,31 @@ int
 ctl_cluster_plan_body(const char *body, size_t len, struct ctl_plan_req *ret,
 		      char *msg, size_t msglen)
 {
+	static const char *const keys[] = {"application", "namespec",
+					   "strategy"};
 	struct ctl_plan_req p = {.strategy = SCHED_STRATEGY_DEFAULT};
-	const char *app = NULL, *ns = NULL, *s;
-	const cJSON *it;
+	const char *app, *ns, *s;
 	cJSON *root;
 	int r;
 
-	r = ctl_body_object(body, len, &root, msg, msglen);
+	r = object_of(body, len, keys, ARRAY_SIZE(keys), &root, msg, msglen);
 	if (r < 0)
 		return r;
-	cJSON_ArrayForEach(it, root)
-	{
-		const char *k = it->string ? it->string : "";
-
-		if (strcmp(k, "application") == 0) {
-			r = string_of(it, &app, msg, msglen);
-		} else if (strcmp(k, "namespec") == 0) {
-			r = string_of(it, &ns, msg, msglen);
-		} else if (strcmp(k, "strategy") == 0) {
-			if (cJSON_IsNull(it)) {
-				p.strategy = SCHED_STRATEGY_DEFAULT;
-				continue;
-			}
-			r = string_of(it, &s, msg, msglen);
-			if (r == 0 && rl_strategy_from_string(s) < 0)
-				r = bad(msg, msglen, "unknown strategy '%.64s'",
-					s);
-			if (r == 0)
-				p.strategy = (enum rl_strategy)
-					rl_strategy_from_string(s);
-		} else {
-			r = bad(msg, msglen, "unknown field '%.64s'", k);
-		}
-		if (r < 0)
-			goto out;
-	}
+	if ((r = string_of(root, "application", &app, msg, msglen)) < 0 ||
+	    (r = string_of(root, "namespec", &ns, msg, msglen)) < 0 ||
+	    (r = string_of(root, "strategy", &s, msg, msglen)) < 0)
+		goto out;
 	if ((app == NULL) == (ns == NULL)) {
 		r = bad(msg, msglen,
 			"give one of 'application' and 'namespec'");
 		goto out;
 	}
+	if (s != NULL && rl_strategy_from_string(s) < 0) {
+		r = bad(msg, msglen, "unknown strategy '%.64s'", s);
+		goto out;
+	}
+	if (s != NULL)
+		p.strategy = (enum rl_strategy)rl_strategy_from_string(s);
 	p.application = app ? xstrdup(app) : NULL;
 	p.namespec = ns ? xstrdup(ns) : NULL;
 	*ret = p;
@@ -167,43 +191,28 @@ ctl_cluster_conciliate_body(const char *body, size_t len,
 			    enum rl_conciliation *ret, char *msg,
 			    size_t msglen)
 {
-	const char *s = NULL;
-	const cJSON *it;
+	static const char *const keys[] = {"strategy"};
+	const char *s;
 	cJSON *root;
-	int r, c = -1;
+	int r, c;
 
-	r = ctl_body_object(body, len, &root, msg, msglen);
+	r = object_of(body, len, keys, ARRAY_SIZE(keys), &root, msg, msglen);
 	if (r < 0)
 		return r;
-	cJSON_ArrayForEach(it, root)
-	{
-		const char *k = it->string ? it->string : "";
-
-		if (strcmp(k, "strategy") != 0) {
-			r = bad(msg, msglen, "unknown field '%.64s'", k);
-			goto out;
-		}
-		r = string_of(it, &s, msg, msglen);
-		if (r < 0)
-			goto out;
-	}
-	if (s == NULL) {
-		r = bad(msg, msglen, "'strategy' is required");
+	if ((r = string_of(root, "strategy", &s, msg, msglen)) < 0)
 		goto out;
-	}
-	c = rl_conciliation_from_string(s);
-	if (c < 0) {
+	c = s ? rl_conciliation_from_string(s) : -1;
+	if (s == NULL)
+		r = bad(msg, msglen, "'strategy' is required");
+	else if (c < 0)
 		r = bad(msg, msglen, "unknown conciliation strategy '%.64s'",
 			s);
-		goto out;
-	}
-	if (c == RL_CONCILIATION_USER) {
+	else if (c == RL_CONCILIATION_USER)
 		r = bad(msg, msglen,
 			"USER is not a strategy to apply: give SENICIDE, "
 			"INFANTICIDE, STOP, RESTART or RUNNING_FAILURE");
-		goto out;
-	}
-	*ret = (enum rl_conciliation)c;
+	else
+		*ret = (enum rl_conciliation)c;
 out:
 	cJSON_Delete(root);
 	return r;
@@ -213,28 +222,17 @@ int
 ctl_cluster_end_sync_body(const char *body, size_t len, char **ret_master,
 			  char *msg, size_t msglen)
 {
-	const char *m = NULL;
-	const cJSON *it;
+	static const char *const keys[] = {"master"};
+	const char *m;
 	cJSON *root;
 	int r;
 
-	r = ctl_body_object(body, len, &root, msg, msglen);
+	r = object_of(body, len, keys, ARRAY_SIZE(keys), &root, msg, msglen);
 	if (r < 0)
 		return r;
-	cJSON_ArrayForEach(it, root)
-	{
-		const char *k = it->string ? it->string : "";
-
-		if (strcmp(k, "master") != 0) {
-			r = bad(msg, msglen, "unknown field '%.64s'", k);
-			goto out;
-		}
-		m = NULL;
-		if (!cJSON_IsNull(it) && (r = string_of(it, &m, msg, msglen)) < 0)
-			goto out;
-	}
-	*ret_master = m ? xstrdup(m) : NULL;
-out:
+	r = string_of(root, "master", &m, msg, msglen);
+	if (r == 0)
+		*ret_master = m ? xstrdup(m) : NULL;
 	cJSON_Delete(root);
 	return r;
 }
@@ -245,29 +243,13 @@ ctl_cluster_stop_body(const char *body, size_t len, char *msg, size_t msglen)
 	cJSON *root;
 	int r;
 
-	r = ctl_body_object(body, len, &root, msg, msglen);
-	if (r == 0 && cJSON_GetArraySize(root) > 0)
-		r = bad(msg, msglen, "unknown field '%.64s'",
-			root->child->string);
-	cJSON_Delete(root);
+	r = object_of(body, len, NULL, 0, &root, msg, msglen);
+	if (r == 0)
+		cJSON_Delete(root);
 	return r;
 }
 
 /* ------------------------------------------------------------ handlers */
-
-static void
-reply_json(struct http_request *req, unsigned status, cJSON *root)
-{
-	char *s = cJSON_PrintUnformatted(root);
-
-	if (s == NULL) {
-		http_reply_error(req, 500, "INTERNAL", "out of memory");
-	} else {
-		http_reply_json(req, status, s, strlen(s));
-		free(s);
-	}
-	cJSON_Delete(root);
-}
 
 static void
 post_plan(struct http_request *req, const struct http_request_info *info,
@@ -364,24 +346,14 @@ get_conflicts(struct http_request *req, struct daemon *d)
 			cJSON_AddItemToArray(
 				arr, conflict_json(v, (uint32_t)i, insts, now));
 	free(insts);
-	reply_json(req, 200, root);
+	ctl_reply_json(req, 200, root);
 }
 
+/* The body of GET /v1/state: the answers say where the cluster is. */
 static cJSON *
 cluster_state_json(const struct daemon *d)
 {
-	const struct sched_fsm *f = daemon_fsm(d);
-	const char *master = daemon_master_name(d);
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(o, "state",
-				sched_cstate_to_string(
-					f ? sched_fsm_state(f) : SCHED_CS_OFF));
-	if (master != NULL)
-		cJSON_AddStringToObject(o, "master", master);
-	else
-		cJSON_AddNullToObject(o, "master");
-	return o;
+	return ctl_state_json(daemon_ctl(d));
 }
 
 static void
@@ -416,7 +388,7 @@ post_conciliate(struct http_request *req,
 		o = cluster_state_json(d);
 		cJSON_AddStringToObject(o, "strategy",
 					rl_conciliation_to_string(s));
-		reply_json(req, 200, o);
+		ctl_reply_json(req, 200, o);
 	}
 }
 
@@ -433,7 +405,11 @@ post_end_sync(struct http_request *req, const struct http_request_info *info,
 		return;
 	}
 	r = daemon_end_sync(d, master);
-	if (r == -ENOTSUP) {
+	if (r == -EAGAIN) {
+		http_reply_error(req, 409, "BAD_STATE",
+				 "the cluster state machine is not running "
+				 "yet (leftovers are being stopped)");
+	} else if (r == -ENOTSUP) {
 		http_reply_error(req, 409, "USER_NOT_CONFIGURED",
 				 "USER is not among cluster.synchro");
 	} else if (r == -EALREADY) {
@@ -450,7 +426,7 @@ post_end_sync(struct http_request *req, const struct http_request_info *info,
 	} else if (r < 0) {
 		http_reply_error(req, 500, "INTERNAL", strerror(-r));
 	} else {
-		reply_json(req, 200, cluster_state_json(d));
+		ctl_reply_json(req, 200, cluster_state_json(d));
 	}
 	free(master);
 }
@@ -484,7 +460,8 @@ on_stop_done(void *arg, int err, const char *msg)
 	}
 	if (msg == NULL || msg[0] == '\0')
 		msg = err < 0 ? strerror(-err) : "";
-	if (err == -EAGAIN) {
+	if (err == -EAGAIN || err == -EPERM) {
+		/* -EPERM: the master refused, with its reason */
 		http_reply_error(ps->req, 409, "BAD_STATE", msg);
 	} else if (err == -EALREADY) {
 		http_reply_error(ps->req, 409, "ALREADY_STOPPING", msg);
@@ -498,7 +475,7 @@ on_stop_done(void *arg, int err, const char *msg)
 			o, "state",
 			cJSON_CreateString(ps->restart ? "RESTARTING"
 						       : "SHUTTING_DOWN"));
-		reply_json(ps->req, 202, o);
+		ctl_reply_json(ps->req, 202, o);
 	}
 	free(ps);
 }
