@@ -4,7 +4,9 @@
 # "No resource available" once the loads pass 100), POST /v1/plan's
 # errors, `conflicts` empty, `conciliate` outside CONCILIATION, `end-sync`
 # without USER synchro, `state` in OPERATION with the master, the usage
-# errors and the routes' methods, then `shutdown` through the cluster.
+# errors and the routes' methods, then `shutdown` through the cluster;
+# then a cluster of one with USER synchro: SYNCHRONIZATION until
+# `end-sync`, OPERATION after, and `restart` of the cluster.
 . "$(dirname "$0")/lib/daemon.sh"
 
 CLI=$D/$BUILD/bin/supvisors-sched
@@ -156,4 +158,46 @@ expect 400 'd["error"]["code"]' BAD_REQUEST
 run 0 sc shutdown
 has 'shutting down the cluster (SHUTTING_DOWN, master n1)'
 daemon_exit_ok
+
+# ---------------------------------------------------------------- USER synchro
+# a cluster of one that waits for end_sync in SYNCHRONIZATION
+instance_yaml 17241 >"$T/user.yaml"
+cat >>"$T/user.yaml" <<EOF
+cluster:
+  instances:
+    n1: "127.0.0.1:17241"
+  synchro: [USER]
+applications:
+  web:
+    start_sequence: 1
+    programs:
+      srv:
+        command: ["$CHILD", "--sleep"]
+        startsecs: 0
+        start_sequence: 1
+        expected_loading: 10
+EOF
+"$BIN" -c "$T/user.yaml" -v >>"$T/daemon.log" 2>&1 &
+DPID=$!
+in_state() {
+	api GET /v1/state
+	[ "$STATUS" = 200 ] && [ "$(jq_get 'd["state"]')" = "$1" ]
+}
+wait_for in_state SYNCHRONIZATION || fail "no SYNCHRONIZATION: $BODY"
+run 0 sc state
+has 'SYNCHRONIZATION  *-  *no'
+run 1 sc conciliate STOP
+grep -q 'not in CONCILIATION but in SYNCHRONIZATION' "$T/err" ||
+	fail "conciliate: $(cat "$T/err")"
+run 1 sc shutdown
+run 4 sc end-sync nope
+api POST /v1/end_sync '{"master":"n1"}'
+expect 200 'd["instance"]' n1
+wait_for in_state OPERATION || fail "end_sync did not lead to OPERATION"
+expect 200 'd["master"]' n1
+wait_for state_is web:srv RUNNING || fail "no DISTRIBUTION after end_sync"
+run 1 sc end-sync
+grep -q 'past SYNCHRONIZATION' "$T/err" || fail "end-sync: $(cat "$T/err")"
+run 0 sc --json restart
+has '"state":"RESTARTING","master":"n1"'
 echo "cluster_plan ok"
