@@ -261,7 +261,7 @@ post_plan(struct http_request *req, const struct http_request_info *info,
 	struct sched_seq_conf conf;
 	struct strbuf out = STRBUF_INIT;
 	uint32_t app = SCHED_NONE, proc = SCHED_NONE;
-	const char *star;
+	char *star;
 	char msg[192];
 	int r;
 
@@ -271,14 +271,15 @@ post_plan(struct http_request *req, const struct http_request_info *info,
 		return;
 	}
 	star = p.namespec ? strchr(p.namespec, ':') : NULL;
-	if (p.application != NULL) {
-		app = sched_view_find_app(v, p.application);
-	} else if (star != NULL && strcmp(star, ":*") == 0) {
-		*(char *)star = '\0'; /* "app:*" plans the application */
-		app = sched_view_find_app(v, p.namespec);
-	} else {
-		proc = sched_view_find_process(v, p.namespec);
+	if (star != NULL && strcmp(star, ":*") == 0) {
+		*star = '\0'; /* "app:*" plans the application */
+		p.application = p.namespec;
+		p.namespec = NULL;
 	}
+	if (p.application != NULL)
+		app = sched_view_find_app(v, p.application);
+	else
+		proc = sched_view_find_process(v, p.namespec);
 	sched_seq_conf_default(&conf, sched_view_ninstances(v));
 	conf.load_source = rules_cluster(daemon_rules(d))->load_source;
 	r = app == SCHED_NONE && proc == SCHED_NONE

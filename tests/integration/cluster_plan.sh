@@ -76,8 +76,13 @@ expect 200 'd["placements"][0]["reason"]' "already running"
 # the dry run reserved nothing: the same answer twice
 api POST /v1/plan '{"application":"heavy"}'
 expect 200 'd["placements"][1]["instance"]' n1
+api POST /v1/plan '{"namespec":"heavy:*"}'
+expect 200 'len(d["placements"])' 3 \
+	'd["placements"][2]["reason"]' "No resource available"
 api POST /v1/plan '{"application":"nope"}'
 expect 404 'd["error"]["code"]' BAD_NAME
+api POST /v1/plan '{"namespec":"nope:*"}'
+expect 404 'd["error"]["message"]' "no such application 'nope'"
 api POST /v1/plan '{"namespec":"heavy:nope"}'
 expect 404 'd["error"]["code"]' BAD_NAME
 api POST /v1/plan '{"application":"heavy","strategy":"FASTEST"}'
