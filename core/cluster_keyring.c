@@ -556,7 +556,7 @@ on_kick(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 on_remote(struct cluster_keyring *k, const struct swim_event *ev)
 {
-	const char *opname = wire_keyring_op_to_string(ev->op);
+	const char *opname = wire_keyring_op_to_string(ev->op) ?: "?";
 	const char *from = ev->name ? ev->name : "?";
 	uint8_t fp[KEYRING_MAX][KEYRING_FP_SIZE];
 	struct keyring next = k->kr;
@@ -575,7 +575,7 @@ on_remote(struct cluster_keyring *k, const struct swim_event *ev)
 		r = -EIO;
 	} else if (ev->op != WIRE_KEYRING_LIST) {
 		log_notice("keyring: %s of key %s from instance %s: %s",
-			   opname ? opname : "?", hex, from,
+			   opname, hex, from,
 			   r < 0 ? cluster_keyring_strerror(r)
 			   : changed ? "applied, key file saved"
 				     : "already so");
