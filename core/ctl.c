@@ -155,10 +155,18 @@ process_json(const struct ctl *c, const struct proc *p)
 	char desc[256];
 
 	daemon_proc_pstate(c->d, p, &ps);
-	if (ps.local)
+	if (ps.local) {
 		proc_fsm_describe(f, proc_pid(p), now, desc, sizeof(desc));
-	else
+	} else if (ps.state == PROC_RUNNING) {
+		/* as supervisord words it, with the uptime of now */
+		int64_t up = ps.uptime_ms / 1000;
+
+		snprintf(desc, sizeof(desc), "pid %d, uptime %lld:%02lld:%02lld",
+			 ps.pid, (long long)(up / 3600),
+			 (long long)(up / 60 % 60), (long long)(up % 60));
+	} else {
 		snprintf(desc, sizeof(desc), "%s", ps.desc ? ps.desc : "");
+	}
 	cJSON_AddStringToObject(o, "namespec", rp->namespec);
 	cJSON_AddStringToObject(o, "application", rp->program->app->name);
 	cJSON_AddStringToObject(o, "name", rp->name);

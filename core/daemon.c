@@ -379,8 +379,6 @@ view_event(struct daemon *d, struct proc *p, enum proc_state from,
 static int
 build_view(struct daemon *d)
 {
-	const struct rl_instance_conf *ic = rules_instance(d->rules);
-	const struct rl_cluster_conf *cc = rules_cluster(d->rules);
 	struct sched_seq_conf conf;
 	int r;
 
@@ -388,42 +386,14 @@ build_view(struct daemon *d)
 	d->view = sched_view_free(d->view);
 	d->failq = sched_failq_free(d->failq);
 	d->failq = sched_failq_new();
-	d->view = sched_view_new();
 	d->view_gen++;
 	/* cluster.instances in file order (the `*` order of placement),
-	 * the others each on a node of their own until the gossip tells
-	 * their machine */
-	d->local = SCHED_NONE;
-	for (size_t i = 0; i < cc->ninstances; i++) {
-		const char *nm = cc->instances[i].name;
-		bool local = strcmp(nm, ic->name) == 0;
-		uint32_t id;
-
-		r = sched_view_add_instance(
-			d->view, nm,
-			local ? (ic->machine ? ic->machine : "local") : nm,
-			local, &id);
-		if (r < 0)
-			return r;
-		if (local)
-			d->local = id;
-	}
-	if (d->local == SCHED_NONE) {
-		r = sched_view_add_instance(d->view, ic->name,
-					    ic->machine ? ic->machine : "local",
-					    true, &d->local);
-		if (r < 0)
-			return r;
-	}
-	sched_view_set_instance_tags(d->view, d->local, ic->tags, ic->ntags);
-	sched_view_set_instance_state(d->view, d->local, SCHED_INST_RUNNING,
-				      false);
-	for (size_t i = 0; i < rules_napplications(d->rules); i++) {
-		r = sched_view_add_application(
-			d->view, rules_application(d->rules, i), NULL);
-		if (r < 0)
-			return r;
-	}
+	 * with their tags; the others each on a node of their own until
+	 * the gossip tells their machine */
+	r = sched_view_build(d->rules, &d->view);
+	if (r < 0)
+		return r;
+	d->local = sched_view_local(d->view);
 	sched_seq_conf_default(&conf, sched_view_ninstances(d->view));
 	conf.load_source = rules_cluster(d->rules)->load_source;
 	d->seq = sched_seq_new(&conf);
