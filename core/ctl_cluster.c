@@ -331,15 +331,13 @@ conflict_json(const struct sched_view *v, uint32_t proc, uint32_t *insts,
 	return o;
 }
 
-static void
-get_conflicts(struct http_request *req, struct daemon *d)
+cJSON *
+ctl_cluster_conflicts_json(const struct sched_view *v, int64_t now)
 {
-	const struct sched_view *v = daemon_view(d);
 	uint32_t *insts = xcalloc(sched_view_ninstances(v) + 1,
 				  sizeof(*insts));
 	cJSON *root = cJSON_CreateObject();
 	cJSON *arr = cJSON_AddArrayToObject(root, "conflicts");
-	int64_t now = util_now_ms();
 	size_t i;
 
 	for (i = 0; i < sched_view_nprocesses(v); i++)
@@ -347,7 +345,7 @@ get_conflicts(struct http_request *req, struct daemon *d)
 			cJSON_AddItemToArray(
 				arr, conflict_json(v, (uint32_t)i, insts, now));
 	free(insts);
-	ctl_reply_json(req, 200, root);
+	return root;
 }
 
 /* The body of GET /v1/state: the answers say where the cluster is. */
@@ -530,7 +528,9 @@ ctl_cluster_handle(struct http_request *req,
 		post_plan(req, info, d);
 		break;
 	case CTL_CL_CONFLICTS:
-		get_conflicts(req, d);
+		ctl_reply_json(req, 200,
+			       ctl_cluster_conflicts_json(daemon_view(d),
+							  util_now_ms()));
 		break;
 	case CTL_CL_CONCILIATE:
 		post_conciliate(req, info, d);

@@ -21,9 +21,10 @@
  * ctl_cluster_is_read()); the others are writes and need an authorized
  * request.
  *
- * The request decoders are pure (no daemon, no I/O) so that
- * tests/fuzz/fuzz_ctl.c can throw anything at them; ctl_cluster_handle()
- * is the one call ctl_handle() makes.
+ * The request decoders and the conflicts' JSON are pure (no daemon, no
+ * I/O) so that tests/fuzz/fuzz_ctl.c and the unit tests can throw
+ * anything at them; ctl_cluster_handle() is the one call ctl_handle()
+ * makes.
  *
  * Ownership: struct ctl_plan_req owns its strings (ctl_plan_req_done());
  * *RET_MASTER of ctl_cluster_end_sync_body() is the caller's to free.
@@ -35,12 +36,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rules/rules.h"
 
+struct cJSON;
 struct daemon;
 struct http_request;
 struct http_request_info;
+struct sched_view;
 
 enum ctl_cluster_route {
 	CTL_CL_PLAN,
@@ -87,6 +91,12 @@ int ctl_cluster_end_sync_body(const char *body, size_t len,
 /* /v1/restart and /v1/shutdown take no field: an empty body or {}. */
 int ctl_cluster_stop_body(const char *body, size_t len, char *msg,
 			  size_t msglen);
+
+/* The body of GET /v1/conflicts: every managed process of V running on
+ * more than one instance, with each copy; NOW in V's clock (ms) gives
+ * the uptimes.  cJSON_Delete() it. */
+struct cJSON *ctl_cluster_conflicts_json(const struct sched_view *v,
+					 int64_t now);
 
 /* Answers REQ and returns true when its path is one of this module's
  * routes; false (REQ untouched) otherwise. */

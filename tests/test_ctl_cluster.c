@@ -7,10 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "core/ctl_cluster.h"
 #include "core/util.h"
 #include "sched/seq.h"
 #include "tests/lib/testlib.h"
+#include "tests/test_sched_fx.h"
 
 static void
 test_routes(void)
@@ -225,6 +228,69 @@ test_stop_body(void)
 		      0);
 }
 
+static void
+report(struct sched_view *v, const char *ns, const char *inst,
+       enum sched_proc_state st, int pid, int64_t uptime_ms, int64_t now)
+{
+	struct sched_event ev = {st, false, pid, uptime_ms};
+
+	ASSERT_INT_EQ(sched_view_process_event(v, sched_view_find_process(v, ns),
+					       sched_view_find_instance(v, inst),
+					       &ev, now),
+		      0);
+}
+
+static char *
+conflicts(const struct sched_view *v, int64_t now)
+{
+	cJSON *j = ctl_cluster_conflicts_json(v, now);
+	char *s = cJSON_PrintUnformatted(j);
+
+	cJSON_Delete(j);
+	return s;
+}
+
+/* GET /v1/conflicts from a view: only processes running twice or more,
+ * each copy with its pid and uptime, in instance order. */
+static void
+test_conflicts_json(void)
+{
+	struct sched_view *v = fx_view(3, NULL);
+	struct rl_application *a = fx_app("a", RL_DIST_ALL_INSTANCES, 2);
+	char *s;
+
+	fx_prog(a, 0, "p", 1, 1, 10);
+	fx_prog(a, 1, "q", 1, 1, 10);
+	ASSERT_INT_EQ(sched_view_add_application(v, a, NULL), 0);
+	s = conflicts(v, 1000);
+	ASSERT_STR_EQ(s, "{\"conflicts\":[]}");
+	free(s);
+
+	report(v, "a:p", "n3", SCHED_PROC_RUNNING, 31, 5000, 10000);
+	report(v, "a:q", "n2", SCHED_PROC_RUNNING, 40, 1000, 10000);
+	s = conflicts(v, 10000);
+	ASSERT_STR_EQ(s, "{\"conflicts\":[]}");
+	free(s);
+
+	/* a:p also on n1 (the partition healed): a conflict */
+	report(v, "a:p", "n1", SCHED_PROC_RUNNING, 77, 2000, 12000);
+	s = conflicts(v, 14000);
+	ASSERT_STR_EQ(s, "{\"conflicts\":[{\"namespec\":\"a:p\",\"instances\":["
+			 "{\"instance\":\"n1\",\"pid\":77,\"uptime_seconds\":4,"
+			 "\"state\":\"RUNNING\"},"
+			 "{\"instance\":\"n3\",\"pid\":31,\"uptime_seconds\":9,"
+			 "\"state\":\"RUNNING\"}]}]}");
+	free(s);
+
+	/* one copy stopped: no conflict any more */
+	report(v, "a:p", "n3", SCHED_PROC_STOPPED, 0, 0, 15000);
+	s = conflicts(v, 15000);
+	ASSERT_STR_EQ(s, "{\"conflicts\":[]}");
+	free(s);
+	sched_view_free(v);
+	fx_reset();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -234,6 +300,7 @@ main(int argc, char **argv)
 		{"conciliate body", test_conciliate_body},
 		{"end_sync body", test_end_sync_body},
 		{"restart and shutdown body", test_stop_body},
+		{"conflicts", test_conflicts_json},
 	};
 
 	return test_main(argc, argv, "ctl_cluster", cases, ARRAY_SIZE(cases));
