@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/types.h>
 
 #include "stats/map.h"
@@ -97,16 +98,25 @@ struct member {
 	pid_t pid;
 	int statfd, childfd; /* -1 when absent */
 	int pidfd; /* -1 without the CPU clock, or when refused */
+	bool watched;  /* pidfd in the sampler's epoll set */
+	bool exited;   /* the epoll set reported it this cycle */
 	bool io_denied;
 	bool has_prev;
 	bool fresh;    /* opened during the current walk */
 	bool dead;     /* its stat could not be read: gone */
 	bool io_prev;  /* rd, wr hold a reading */
 	bool has_stat; /* threads, rss_pages hold a reading */
+	bool io_now;   /* cur_rd, cur_wr were read this cycle */
+	bool kids_valid; /* kids[] is the children file as of kids_cpu */
 	uint32_t uid;
 	uint64_t visit;       /* walk generation that reached it */
 	uint64_t cpu, rd, wr; /* cpu: ns with the CPU clock, else ticks */
+	uint64_t cur_cpu, cur_rd, cur_wr; /* this cycle's, not yet verified */
+	uint64_t io_cpu;   /* cpu when rd, wr were read */
+	uint64_t kids_cpu; /* cpu when kids[] was read */
 	uint64_t threads, rss_pages;
+	pid_t *kids; /* children of every thread, as last read */
+	size_t nkids, capkids;
 	struct proc *owner;
 };
 
@@ -118,6 +128,7 @@ struct proc {
 	bool has_prev;
 	bool io_readable;
 	bool io_prev;            /* an I/O turn happened */
+	bool io_turn;            /* this cycle reads I/O */
 	unsigned io_countdown;   /* cycles to the next I/O turn */
 	unsigned stat_countdown; /* cycles to the next stat turn */
 	int64_t io_ns;           /* time of the last I/O turn */
@@ -172,6 +183,9 @@ struct stats_sampler {
 	struct stats_map apps_by_name;
 	struct stats_links *links;
 	struct stats_tcp *tcp;
+	int snmpfd; /* net/snmp: the TCP activity of the netns, or -1 */
+	bool has_activity;
+	struct procfs_tcp_activity activity; /* as of the last dump */
 	struct stats_map socks;  /* cookie -> struct sock_state */
 	struct stats_map inodes; /* inode -> struct inode_owner */
 	bool tcp_dumped;
@@ -187,6 +201,9 @@ struct stats_sampler {
 	size_t pidcap;
 	struct member **walk;
 	size_t capwalk;
+	int epfd;         /* every member's pidfd, -1 without CPU clocks */
+	bool check_all;   /* the epoll answer overflowed: ask every pidfd */
+	struct epoll_event evs[64];
 };
 
 /* A counter that went down was reset (driver reload, new device):
@@ -227,8 +244,14 @@ uint64_t stats_node_mem_capacity(const struct stats_sampler *s);
 /* TARGETS become the tracked set (new ones added, missing ones freed). */
 void stats_procs_sync(struct stats_sampler *s, const struct stats_target *t,
 		      size_t n);
-void stats_proc_sample(struct stats_sampler *s, struct proc *p, int64_t now_ns,
-		       double dt);
+/* A cycle of the processes: stats_proc_read() for each, then
+ * stats_procs_verify() once, then stats_proc_commit() for each.  Reads by
+ * pid number are credited only after the verification has shown that
+ * the number still named the process. */
+void stats_proc_read(struct stats_sampler *s, struct proc *p);
+void stats_procs_verify(struct stats_sampler *s);
+void stats_proc_commit(struct stats_sampler *s, struct proc *p,
+		       int64_t now_ns, double dt);
 void stats_procs_tcp(struct stats_sampler *s, int64_t now_ns, double dt);
 void stats_apps_sample(struct stats_sampler *s);
 void stats_apps_integrate(struct stats_sampler *s, size_t period);

@@ -4,13 +4,18 @@
  * and reference/stats.md §2, §3 for the sources.
  *
  * Costs drive the shape (tests/bench/bench_stats.sh).  Each cycle, a
- * supervised process and each descendant cost one pread of a held
- * children file, one clock_gettime of its CPU clock (ns, all threads),
- * which is by pid number, and one pidfd_send_signal(0) on a held pidfd
- * that proves the number still named that process after the clock was
- * read (a held children file of a reaped process reads empty, where a
- * held stat fails with ESRCH); the dearer /proc/PID/stat (RSS, threads)
- * and io are read every fifth cycle, processes taking turns.
+ * supervised process and each descendant cost one clock_gettime of its
+ * CPU clock (ns, all threads), which is by pid number, and, only when
+ * that clock moved since the last time, one pread of a held children
+ * file: a process that ran no instruction forked nothing.  The pid
+ * numbers are proven afterwards, for all members at once, by one
+ * epoll_wait on their held pidfds: a pidfd that does not report an exit
+ * names a process not reaped, so its number named it during the reads
+ * (a held children file of a reaped process reads empty, where a held
+ * stat fails with ESRCH); the few reported are asked one by one
+ * (pidfd_send_signal(0): a zombie still counts).  The dearer
+ * /proc/PID/stat (RSS, threads) is read every fifth cycle and io every
+ * fifth cycle when the clock moved, processes taking turns.
  * Nothing ever scans /proc.  The fd maps needed to attribute TCP sockets
  * are walked only when a socket the kernel reports belongs to the uid of
  * a supervised process and is not known yet, and at most every
@@ -27,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -47,12 +53,18 @@ member_free(struct stats_sampler *s, struct member *m)
 		return;
 	if (stats_map_get(&s->members_by_pid, (uint64_t)m->pid) == m)
 		stats_map_del(&s->members_by_pid, (uint64_t)m->pid);
+	/* out of the epoll set before the close: a child the daemon forked
+	 * may hold a copy of the fd until its exec, which would keep it in
+	 * the set, and a later answer would name the freed member */
+	if (m->watched)
+		(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, m->pidfd, NULL);
 	if (m->pidfd >= 0)
 		close(m->pidfd);
 	if (m->childfd >= 0)
 		close(m->childfd);
 	if (m->statfd >= 0)
 		close(m->statfd);
+	free(m->kids);
 	free(m);
 }
 
@@ -94,11 +106,14 @@ member_open(struct stats_sampler *s, struct proc *p, pid_t pid)
 	m->statfd = openat(dirfd, "stat", O_RDONLY | O_CLOEXEC);
 	snprintf(name, sizeof(name), "task/%d/children", (int)pid);
 	m->childfd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	/* the CPU clock is read by number: the pidfd proves afterwards
-	 * that the number still named this process (a held children file
-	 * of a reaped process reads empty, not ESRCH); it names the
-	 * process that held the pid when the stat fd was opened, since the
-	 * stat pread below proves that process still lives */
+	/* the CPU clock and io are read by number: the pidfd proves
+	 * afterwards that the number still named this process (a held
+	 * children file of a reaped process reads empty, not ESRCH); it
+	 * names the process that held the pid when the stat fd was opened,
+	 * since the stat pread below proves that process still lives.  It
+	 * joins the sampler's epoll set, which reports the members that
+	 * exited with one system call per cycle; the others cannot have
+	 * been reaped, so their numbers still named them. */
 	if (s->cpu_clock)
 		m->pidfd = pidfd_open(pid, 0);
 	close(dirfd);
@@ -106,6 +121,12 @@ member_open(struct stats_sampler *s, struct proc *p, pid_t pid)
 	    (m->pidfd >= 0 && procfs_pread_all(m->statfd, &s->buf) < 0)) {
 		member_free(s, m);
 		return NULL;
+	}
+	if (m->pidfd >= 0 && s->epfd >= 0) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = m};
+
+		m->watched = epoll_ctl(s->epfd, EPOLL_CTL_ADD, m->pidfd, &ev) ==
+			     0;
 	}
 	if (stats_map_get(&s->members_by_pid, (uint64_t)pid) == NULL)
 		stats_map_put(&s->members_by_pid, (uint64_t)pid, m);
@@ -144,11 +165,10 @@ member_same(const struct member *m)
 }
 
 /* The whole thread group's CPU time in ns (live and exited threads), by
- * pid; -ESRCH unless the member's pidfd shows, after the read, that the
- * pid still names this process (a zombie still does).  The clock id is built as the kernel defines it
- * (MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED), part of the ABI that
- * glibc's clock_getcpuclockid uses), which spares the clock_getres
- * system call glibc makes to check the pid. */
+ * pid, to be verified by stats_procs_verify().  The clock id is built
+ * as the kernel defines it (MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED),
+ * part of the ABI that glibc's clock_getcpuclockid uses), which spares
+ * the clock_getres system call glibc makes to check the pid. */
 static int
 member_cpu_ns(const struct member *m, uint64_t *ret)
 {
@@ -157,24 +177,23 @@ member_cpu_ns(const struct member *m, uint64_t *ret)
 
 	if (clock_gettime(cid, &ts) != 0)
 		return -ESRCH;
-	if (!member_same(m))
-		return -ESRCH;
 	*ret = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 	return 0;
 }
 
+/* io by number into cur_rd, cur_wr (io_now), to be verified like the
+ * clock. */
 static void
-member_read_io(struct stats_sampler *s, struct member *m, uint64_t *ret_rd,
-	       uint64_t *ret_wr, bool *ret_ok)
+member_read_io(struct stats_sampler *s, struct member *m)
 {
 	struct procfs_pid_io io;
 	int fd, r;
 
-	*ret_ok = false;
+	m->io_now = false;
 	if (m->io_denied)
 		return;
 	/* by number, every IO_EVERY cycles: cheaper in fds than a held
-	 * file, and checked against reuse after the read */
+	 * file */
 	fd = open_pid_file(s, m->pid, "io", 0);
 	if (fd < 0) {
 		/* ptrace-gated: another uid, or not dumpable; the answer
@@ -187,12 +206,11 @@ member_read_io(struct stats_sampler *s, struct member *m, uint64_t *ret_rd,
 	close(fd);
 	if (r == -EACCES || r == -EPERM)
 		m->io_denied = true;
-	if (r < 0 || procfs_parse_pid_io(s->buf.p, s->buf.len, &io) < 0 ||
-	    !member_same(m))
+	if (r < 0 || procfs_parse_pid_io(s->buf.p, s->buf.len, &io) < 0)
 		return;
-	*ret_rd = io.read_bytes;
-	*ret_wr = io.write_bytes;
-	*ret_ok = true;
+	m->cur_rd = io.read_bytes;
+	m->cur_wr = io.write_bytes;
+	m->io_now = true;
 }
 
 static int
@@ -254,6 +272,22 @@ member_children(struct stats_sampler *s, struct member *m, size_t *ret_n)
 	closedir(d);
 	*ret_n = n;
 	return 0;
+}
+
+/* Keep s->pids[0..n) as M's children as of the CPU time CPU. */
+static void
+member_keep_kids(struct stats_sampler *s, struct member *m, size_t n,
+		 uint64_t cpu)
+{
+	if (n > m->capkids) {
+		m->capkids = n;
+		m->kids = xreallocarray(m->kids, n, sizeof(*m->kids));
+	}
+	if (n > 0)
+		memcpy(m->kids, s->pids, n * sizeof(*m->kids));
+	m->nkids = n;
+	m->kids_cpu = cpu;
+	m->kids_valid = true;
 }
 
 /* ------------------------------------------------------------ procs */
@@ -451,26 +485,25 @@ walk_push(struct stats_sampler *s, size_t *n, struct member *m)
 	s->walk[(*n)++] = m;
 }
 
-/* One cycle of one supervised process: read it and every descendant
- * reachable through the children files, credit each member's CPU and
- * I/O deltas, and drop members that are gone or no longer reachable. */
+/* The first half of a cycle of one supervised process: read it and every
+ * descendant reachable through the children files, and drop members
+ * that are gone or no longer reachable.  What was read by pid number
+ * (the CPU clock, io) waits in cur_* for stats_procs_verify(). */
 void
-stats_proc_sample(struct stats_sampler *s, struct proc *p, int64_t now_ns,
-		  double dt)
+stats_proc_read(struct stats_sampler *s, struct proc *p)
 {
 	struct member *root;
-	size_t nwalk = 0, i, k, nchildren = 0;
-	uint64_t visit = ++s->gen, cpu_sum = 0, rd_sum = 0, wr_sum = 0;
-	uint64_t threads = 0, rss_pages = 0;
-	bool io_any = false, was_alive = p->alive, io_turn, stat_turn;
+	size_t nwalk = 0, i, k;
+	uint64_t visit = ++s->gen;
+	bool stat_turn;
 
 	/* I/O counters cost half a stat read and move slowly, and RSS and
 	 * threads are gauges: read them every IO_EVERY (STAT_EVERY)
 	 * cycles, the processes taking turns; CPU is read every cycle
 	 * from its clock.  Without the clock (a fixture root), stat gives
 	 * the CPU and is read every cycle. */
-	io_turn = p->io_countdown-- == 0;
-	if (io_turn)
+	p->io_turn = p->io_countdown-- == 0;
+	if (p->io_turn)
 		p->io_countdown = IO_EVERY - 1;
 	stat_turn = !s->cpu_clock || p->stat_countdown-- == 0;
 	if (p->stat_countdown >= STAT_EVERY)
@@ -485,61 +518,79 @@ stats_proc_sample(struct stats_sampler *s, struct proc *p, int64_t now_ns,
 	}
 	for (i = 0; i < nwalk; i++) {
 		struct member *m = s->walk[i];
-		uint64_t cpu, ticks = 0, rd = 0, wr = 0;
-		bool io_ok, read_children = true;
+		uint64_t ticks = 0;
+		bool have_stat = false, reread;
+		int r;
 
+		m->exited = false;
+		m->io_now = false;
+		if (s->cpu_clock && member_cpu_ns(m, &m->cur_cpu) < 0) {
+			m->dead = true; /* gone: freed below */
+			continue;
+		}
 		/* stat (RSS, threads, and CPU ticks without the clock) is
-		 * the costly read: every STAT_EVERY cycles, or when the
-		 * children file and the pidfd cannot stand in as the proof
-		 * of life */
-		if (stat_turn || !m->has_stat || m->childfd < 0 ||
-		    m->pidfd < 0 || m->threads > 1) {
+		 * the costly read: every STAT_EVERY cycles, or when no pidfd
+		 * can stand in as the proof of life */
+		if (stat_turn || !m->has_stat || m->pidfd < 0) {
 			if (member_read_stat(s, m, &ticks) < 0) {
-				m->dead = true; /* gone: freed below */
+				m->dead = true;
 				continue;
 			}
-			m->has_stat = true;
-			read_children = member_children(s, m, &nchildren) == 0;
-		} else if (member_children(s, m, &nchildren) < 0) {
-			/* a held fd of a process that is gone: ESRCH */
-			m->dead = true;
-			continue;
+			m->has_stat = have_stat = true;
 		}
-		cpu = ticks;
-		if (s->cpu_clock && member_cpu_ns(m, &cpu) < 0) {
-			m->dead = true;
-			continue;
+		if (!s->cpu_clock)
+			m->cur_cpu = ticks;
+		/* a process whose CPU clock has not moved ran no instruction
+		 * since its children were read: it forked nothing, reaped
+		 * nothing, did no I/O.  The list is read again when it moved
+		 * or when one of the children it names is no member any
+		 * more (gone, or never opened). */
+		reread = !s->cpu_clock || !m->kids_valid ||
+			 m->kids_cpu != m->cur_cpu;
+		for (k = 0; !reread && k < m->nkids; k++) {
+			struct member *c = stats_map_get(&s->members_by_pid,
+							 (uint64_t)m->kids[k]);
+
+			if (c != NULL && c->owner != p)
+				c = proc_member(p, m->kids[k]);
+			reread = c == NULL;
 		}
-		if (m->has_prev)
-			cpu_sum += stats_counter_delta(cpu, m->cpu);
-		else if (p->has_prev && m != root)
-			/* a descendant born since the last cycle: all it
-			 * used was used in this interval */
-			cpu_sum += cpu;
-		m->cpu = cpu;
-		m->has_prev = true;
-		io_ok = false;
-		if (io_turn) {
-			member_read_io(s, m, &rd, &wr, &io_ok);
-			if (io_ok && m->io_prev) {
-				rd_sum += stats_counter_delta(rd, m->rd);
-				wr_sum += stats_counter_delta(wr, m->wr);
-			} else if (io_ok && p->io_prev && m != root) {
-				rd_sum += rd;
-				wr_sum += wr;
+		if (reread) {
+			size_t n = 0;
+
+			/* the task directory is opened by number: a stat
+			 * pread first proves the number is still this
+			 * process */
+			if (m->threads > 1 && !have_stat) {
+				if (member_read_stat(s, m, &ticks) < 0) {
+					m->dead = true;
+					continue;
+				}
+				have_stat = true;
 			}
-			m->rd = rd;
-			m->wr = wr;
-			m->io_prev = io_ok;
+			r = member_children(s, m, &n);
+			if (r < 0 && r != -ENOENT && !have_stat) {
+				/* a held fd of a process that is gone */
+				m->dead = true;
+				continue;
+			}
+			if (r < 0)
+				m->kids_valid = false;
+			else
+				member_keep_kids(s, m, n, m->cur_cpu);
 		}
-		io_any |= io_ok;
-		threads += m->threads;
-		rss_pages += m->rss_pages;
-		note_uid(s, m->uid);
-		if (!read_children)
-			continue;
-		for (k = 0; k < nchildren; k++) {
-			pid_t pid = s->pids[k];
+		if (p->io_turn) {
+			if (s->cpu_clock && m->io_prev &&
+			    m->io_cpu == m->cur_cpu) {
+				m->cur_rd = m->rd;
+				m->cur_wr = m->wr;
+				m->io_now = true;
+			} else {
+				member_read_io(s, m);
+			}
+		}
+		for (k = 0; m->kids_valid && k < m->nkids; k++) {
+			pid_t pid = m->kids[k];
 			struct member *c = stats_map_get(&s->members_by_pid,
 							 (uint64_t)pid);
 
@@ -581,7 +632,55 @@ stats_proc_sample(struct stats_sampler *s, struct proc *p, int64_t now_ns,
 	if (nwalk > 0)
 		memcpy(p->members, s->walk, nwalk * sizeof(*p->members));
 	p->nmembers = nwalk;
-	p->alive = p->nmembers > 0 && p->members[0]->pid == p->pid;
+}
+
+/* One epoll_wait for every member: those it reports have exited (maybe
+ * zombies, maybe reaped); stats_proc_commit() asks their pidfds. */
+void
+stats_procs_verify(struct stats_sampler *s)
+{
+	int n, i;
+
+	s->check_all = false;
+	if (s->epfd < 0)
+		return;
+	n = epoll_wait(s->epfd, s->evs, (int)ARRAY_SIZE(s->evs), 0);
+	/* a full answer may have left some out */
+	s->check_all = n < 0 || n == (int)ARRAY_SIZE(s->evs);
+	for (i = 0; i < n; i++)
+		((struct member *)s->evs[i].data.ptr)->exited = true;
+}
+
+/* The second half: drop the members whose pid may have named another
+ * process when read, credit the others' CPU and I/O deltas, and add the
+ * process's sample to its series. */
+void
+stats_proc_commit(struct stats_sampler *s, struct proc *p, int64_t now_ns,
+		  double dt)
+{
+	struct member *root;
+	size_t i, k;
+	uint64_t cpu_sum = 0, rd_sum = 0, wr_sum = 0;
+	uint64_t threads = 0, rss_pages = 0;
+	bool io_any = false, was_alive = p->alive;
+
+	for (i = k = 0; i < p->nmembers; i++) {
+		struct member *m = p->members[i];
+		bool ask = m->pidfd >= 0 &&
+			   (m->exited || !m->watched || s->check_all);
+
+		m->exited = false;
+		/* a zombie still holds its pid: only ESRCH is gone */
+		if (ask && !member_same(m)) {
+			member_free(s, m);
+			continue;
+		}
+		p->members[k++] = m;
+	}
+	p->nmembers = k;
+	root = p->nmembers > 0 && p->members[0]->pid == p->pid ? p->members[0]
+							       : NULL;
+	p->alive = root != NULL;
 	if (!p->alive) {
 		/* the root is gone: its pid may be reused by anyone, so the
 		 * namespec stays dead until the daemon gives a new pid */
@@ -593,10 +692,39 @@ stats_proc_sample(struct stats_sampler *s, struct proc *p, int64_t now_ns,
 		p->cpu.has_inst = p->rd.has_inst = p->wr.has_inst = false;
 		return;
 	}
+	for (i = 0; i < p->nmembers; i++) {
+		struct member *m = p->members[i];
+
+		if (m->has_prev)
+			cpu_sum += stats_counter_delta(m->cur_cpu, m->cpu);
+		else if (p->has_prev && m != root)
+			/* a descendant born since the last cycle: all it
+			 * used was used in this interval */
+			cpu_sum += m->cur_cpu;
+		m->cpu = m->cur_cpu;
+		m->has_prev = true;
+		if (p->io_turn) {
+			if (m->io_now && m->io_prev) {
+				rd_sum += stats_counter_delta(m->cur_rd, m->rd);
+				wr_sum += stats_counter_delta(m->cur_wr, m->wr);
+			} else if (m->io_now && p->io_prev && m != root) {
+				rd_sum += m->cur_rd;
+				wr_sum += m->cur_wr;
+			}
+			m->rd = m->io_now ? m->cur_rd : 0;
+			m->wr = m->io_now ? m->cur_wr : 0;
+			m->io_prev = m->io_now;
+			m->io_cpu = m->cur_cpu;
+			io_any |= m->io_now;
+		}
+		threads += m->threads;
+		rss_pages += m->rss_pages;
+		note_uid(s, m->uid);
+	}
 	p->threads = threads;
 	p->rss = rss_pages * s->page_size;
 	stats_series_add(&p->cpu, p->has_prev ? (double)cpu_sum : 0, dt);
-	if (io_turn) {
+	if (p->io_turn) {
 		double io_dt =
 			p->io_prev ? (double)(now_ns - p->io_ns) / NSEC_PER_SEC
 				   : 0;
@@ -748,18 +876,68 @@ on_closed(const struct stats_tcp_sock *sk, void *arg)
 	free(stats_map_del(&s->socks, sk->cookie));
 }
 
+/* Whether no TCP socket of the namespace opened or carried a segment
+ * since the last dump, which would then find every counter as it was
+ * left (a close sends segments too).  The kernel walks its whole
+ * established hash table for a dump (262144 buckets on a small node);
+ * net/snmp costs a twentieth of that. */
+static bool
+tcp_quiet(struct stats_sampler *s)
+{
+	struct procfs_tcp_activity a;
+	bool quiet;
+
+	if (s->snmpfd < 0 || procfs_pread_all(s->snmpfd, &s->buf) < 0 ||
+	    procfs_parse_snmp_tcp(s->buf.p, s->buf.len, &a) < 0) {
+		s->has_activity = false;
+		return false;
+	}
+	quiet = s->tcp_dumped && s->has_activity &&
+		a.active_opens == s->activity.active_opens &&
+		a.passive_opens == s->activity.passive_opens &&
+		a.in_segs == s->activity.in_segs &&
+		a.out_segs == s->activity.out_segs;
+	/* read before the dump: what moves during it is seen next time */
+	s->activity = a;
+	s->has_activity = true;
+	return quiet;
+}
+
+static void
+tcp_series_add(struct stats_sampler *s, double dt)
+{
+	size_t i;
+
+	for (i = 0; i < s->nprocs; i++) {
+		struct proc *p = s->procs[i];
+
+		if (p->alive) {
+			stats_series_add(&p->trx, p->tcp_rx, dt);
+			stats_series_add(&p->ttx, p->tcp_tx, dt);
+		}
+		p->tcp_rx = p->tcp_tx = 0;
+	}
+}
+
 void
 stats_procs_tcp(struct stats_sampler *s, int64_t now_ns, double dt)
 {
-	uint64_t gen = ++s->gen;
+	uint64_t gen;
 	bool unknown = false;
 	size_t i;
 
 	/* the sockets closed since the last dump are not in this one */
 	stats_tcp_closed(s->tcp, on_closed, s);
-	s->ndump = 0;
-	if (stats_tcp_dump(s->tcp, on_sock, s) < 0)
+	if (tcp_quiet(s)) {
+		tcp_series_add(s, dt);
 		return;
+	}
+	gen = ++s->gen;
+	s->ndump = 0;
+	if (stats_tcp_dump(s->tcp, on_sock, s) < 0) {
+		s->has_activity = false;
+		return;
+	}
 	for (i = 0; i < s->ndump; i++) {
 		const struct stats_tcp_sock *sk = &s->dump[i];
 		struct inode_owner *o;
@@ -830,15 +1008,7 @@ stats_procs_tcp(struct stats_sampler *s, int64_t now_ns, double dt)
 	stats_map_sweep(&s->inodes, gen, gen,
 			offsetof(struct inode_owner, gen));
 	s->tcp_gen = gen;
-	for (i = 0; i < s->nprocs; i++) {
-		struct proc *p = s->procs[i];
-
-		if (p->alive)
-			stats_series_add(&p->trx, p->tcp_rx, dt);
-		if (p->alive)
-			stats_series_add(&p->ttx, p->tcp_tx, dt);
-		p->tcp_rx = p->tcp_tx = 0;
-	}
+	tcp_series_add(s, dt);
 }
 
 /* ------------------------------------------------------------ apps */

@@ -394,6 +394,77 @@ procfs_parse_meminfo(const char *buf, size_t len, struct procfs_meminfo *ret)
 	return 0;
 }
 
+/* ------------------------------------------------------------ net/snmp */
+
+/* The next line that starts with "Tcp:", past it; false if none. */
+static bool
+find_tcp_line(struct cur *c)
+{
+	while (!cur_eof(c)) {
+		if ((size_t)(c->end - c->p) >= 4 &&
+		    memcmp(c->p, "Tcp:", 4) == 0) {
+			c->p += 4;
+			return true;
+		}
+		skip_line(c);
+	}
+	return false;
+}
+
+int
+procfs_parse_snmp_tcp(const char *buf, size_t len,
+		      struct procfs_tcp_activity *ret)
+{
+#define TCP_KEY(name, field)                                                   \
+	{                                                                      \
+		name, offsetof(struct procfs_tcp_activity, field)              \
+	}
+	static const struct key_field keys[] = {
+		TCP_KEY("ActiveOpens", active_opens),
+		TCP_KEY("PassiveOpens", passive_opens),
+		TCP_KEY("InSegs", in_segs),
+		TCP_KEY("OutSegs", out_segs),
+	};
+#undef TCP_KEY
+	struct procfs_tcp_activity a = {0};
+	struct cur h = {buf, buf + len}, v;
+	unsigned seen = 0;
+	size_t i;
+	int r;
+
+	if (!find_tcp_line(&h))
+		return -EINVAL;
+	v = h;
+	skip_line(&v);
+	if (!find_tcp_line(&v))
+		return -EINVAL;
+	/* header and values side by side, a token each */
+	for (;;) {
+		skip_blanks(&h);
+		if (at_eol(&h))
+			break;
+		for (i = 0; i < ARRAY_SIZE(keys); i++)
+			if (lex_word(&h, keys[i].key))
+				break;
+		if (i == ARRAY_SIZE(keys)) {
+			if ((r = lex_skip_token(&h)) < 0 ||
+			    (r = lex_skip_token(&v)) < 0)
+				return r;
+			continue;
+		}
+		if ((r = lex_u64(&v, (uint64_t *)(void *)((char *)&a +
+							 keys[i].off))) < 0)
+			return r;
+		if (!at_eol(&v) && *v.p != ' ' && *v.p != '\t')
+			return -EINVAL;
+		seen |= 1u << i;
+	}
+	if (seen != (1u << ARRAY_SIZE(keys)) - 1)
+		return -EINVAL;
+	*ret = a;
+	return 0;
+}
+
 /* ------------------------------------------------------------ loadavg */
 
 int

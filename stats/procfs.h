@@ -135,6 +135,16 @@ struct procfs_pid_io {
 
 int procfs_parse_pid_io(const char *buf, size_t len, struct procfs_pid_io *ret);
 
+/* /proc/net/snmp, the "Tcp:" header line and the values line after it:
+ * the counters that move whenever a TCP socket of the network namespace
+ * is opened or carries a segment. */
+struct procfs_tcp_activity {
+	uint64_t active_opens, passive_opens, in_segs, out_segs;
+};
+
+int procfs_parse_snmp_tcp(const char *buf, size_t len,
+			  struct procfs_tcp_activity *ret);
+
 /* /proc/PID/task/TID/children: "12 34 ".  Writes up to MAX pids, returns
  * how many the file lists (may exceed MAX) or -EINVAL. */
 int procfs_parse_pid_list(const char *buf, size_t len, pid_t *ret_pids,

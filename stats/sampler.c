@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -80,7 +81,10 @@ stats_sampler_sample(struct stats_sampler *s, int64_t now_ns,
 		s->nuids = 0;
 		stats_procs_sync(s, targets, n);
 		for (i = 0; i < s->nprocs; i++)
-			stats_proc_sample(s, s->procs[i], now_ns, dt);
+			stats_proc_read(s, s->procs[i]);
+		stats_procs_verify(s);
+		for (i = 0; i < s->nprocs; i++)
+			stats_proc_commit(s, s->procs[i], now_ns, dt);
 		if (s->tcp != NULL)
 			stats_procs_tcp(s, now_ns, dt);
 		stats_apps_sample(s);
@@ -160,6 +164,8 @@ stats_sampler_open(const struct stats_config *conf, const char *proc_root,
 	s->conf = *conf;
 	s->flags = flags;
 	s->sysfd = -1;
+	s->epfd = -1;
+	s->snmpfd = -1;
 	s->node.stat_fd = s->node.meminfo_fd = s->node.loadavg_fd = -1;
 	s->node.diskstats_fd = -1;
 	for (i = 0; i < PSI_MAX; i++)
@@ -180,6 +186,9 @@ stats_sampler_open(const struct stats_config *conf, const char *proc_root,
 	 * when the root is the real /proc */
 	s->cpu_clock = proc_root == NULL || strcmp(proc_root, "/proc") == 0;
 	s->page_size = page > 0 ? (uint64_t)page : 4096;
+	/* without it every pidfd is asked on its own (member_same) */
+	if (s->cpu_clock)
+		s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	for (i = 0; i < STATS_PERIODS_MAX; i++)
 		s->started[i] = false;
 	stats_series_init(&s->node.cpu, SERIES_RATIO, 100, conf->history);
@@ -191,6 +200,10 @@ stats_sampler_open(const struct stats_config *conf, const char *proc_root,
 			s->links = NULL;
 		if (stats_tcp_open(&s->tcp) < 0)
 			s->tcp = NULL;
+		/* without it, a dump every cycle */
+		if (s->tcp != NULL)
+			s->snmpfd = openat(s->procfd, "net/snmp",
+					   O_RDONLY | O_CLOEXEC);
 	}
 	raise_nofile();
 	*ret = s;
@@ -226,6 +239,10 @@ stats_sampler_free(struct stats_sampler *s)
 		close(s->procfd);
 	if (s->sysfd >= 0)
 		close(s->sysfd);
+	if (s->epfd >= 0)
+		close(s->epfd);
+	if (s->snmpfd >= 0)
+		close(s->snmpfd);
 	free(s);
 	return NULL;
 }

@@ -196,6 +196,38 @@ test_parse_pid(void)
 }
 
 static void
+test_parse_snmp(void)
+{
+	static const char swapped[] = "Tcp: OutSegs InSegs PassiveOpens "
+				      "ActiveOpens\nTcp: 4 3 2 1\n";
+	static const char huge[] = "Tcp: ActiveOpens PassiveOpens InSegs "
+				   "OutSegs\nTcp: 1 2 3 99999999999999999999\n";
+	struct procfs_tcp_activity a = {0};
+	size_t len;
+
+	len = fixture("proc/net/snmp");
+	ASSERT_INT_EQ(procfs_parse_snmp_tcp(buf.p, len, &a), 0);
+	ASSERT_INT_EQ(a.active_opens, 6593);
+	ASSERT_INT_EQ(a.passive_opens, 5589);
+	ASSERT_INT_EQ(a.in_segs, 120344);
+	ASSERT_INT_EQ(a.out_segs, 116765);
+	/* matched by name, not by position */
+	ASSERT_INT_EQ(procfs_parse_snmp_tcp(swapped, sizeof(swapped) - 1, &a),
+		      0);
+	ASSERT_INT_EQ(a.active_opens, 1);
+	ASSERT_INT_EQ(a.out_segs, 4);
+	len = fixture("proc/malformed/snmp_short");
+	ASSERT_INT_EQ(procfs_parse_snmp_tcp(buf.p, len, &a), -EINVAL);
+	ASSERT_INT_EQ(procfs_parse_snmp_tcp(huge, sizeof(huge) - 1, &a),
+		      -ERANGE);
+	ASSERT_INT_EQ(procfs_parse_snmp_tcp("Tcp: ActiveOpens\n", 17, &a),
+		      -EINVAL);
+	ASSERT_INT_EQ(procfs_parse_snmp_tcp("", 0, &a), -EINVAL);
+	/* the values are kept only on success */
+	ASSERT_INT_EQ(a.active_opens, 1);
+}
+
+static void
 test_parse_cgroup(void)
 {
 	struct procfs_cgroup cg;
@@ -642,6 +674,7 @@ static const struct test_case cases[] = {
 	{"parse meminfo, loadavg, pressure", test_parse_meminfo_loadavg_psi},
 	{"parse diskstats", test_parse_diskstats},
 	{"parse PID stat, io, children", test_parse_pid},
+	{"parse net/snmp TCP counters", test_parse_snmp},
 	{"parse cgroup limits", test_parse_cgroup},
 	{"window figures", test_window},
 	{"hash map", test_map},

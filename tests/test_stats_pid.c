@@ -1,7 +1,9 @@
 /*
- * stats, identity: the sampler against a reused pid and under hidepid.
+ * stats, identity: the sampler against a reused pid (of a supervised
+ * process, and of a descendant reaped while its parent slept) and under
+ * hidepid.
  *
- * Both need root and run in a forked child that is pid 1 of a fresh pid
+ * All need root and run in a forked child that is pid 1 of a fresh pid
  * namespace with its own mount namespace and its own /proc, so forcing
  * a pid (ns_last_pid) or mounting /proc with hidepid touches nothing on
  * the machine; pid 1 dying takes every process of the namespace with
@@ -245,6 +247,119 @@ test_pid_reuse(void)
 	expect_isolated(reuse_in_ns, NULL);
 }
 
+/* A descendant reaped by the kernel (its parent ignores SIGCHLD) while
+ * the parent sleeps: the parent runs no instruction, so its CPU clock
+ * stands still and the sampler keeps its last children list; a hog then
+ * takes the descendant's pid.  The sampler must find the descendant
+ * gone, not count the hog in its place, then or later. */
+static int
+reaped_child_once(int phase)
+{
+	struct stats_sampler *s = open_sampler();
+	struct stats_proc_summary ps;
+	struct stats_target t[1];
+	int64_t now = util_now_ns();
+	int hold[2], tell[2], i;
+	pid_t parent, child, hog = -1;
+
+	CHECK(s != NULL);
+	CHECK(pipe(hold) == 0 && pipe(tell) == 0);
+	parent = fork();
+	CHECK(parent >= 0);
+	if (parent == 0) {
+		signal(SIGCHLD, SIG_IGN);
+		child = fork();
+		if (child == 0) {
+			char c;
+
+			close(hold[1]);
+			/* until the test closes its end */
+			while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+		close(hold[0]);
+		close(hold[1]);
+		if (write(tell[1], &child, sizeof(child)) != sizeof(child))
+			_exit(1);
+		close(tell[1]);
+		for (;;)
+			pause();
+	}
+	close(hold[0]);
+	close(tell[1]);
+	CHECK(read(tell[0], &child, sizeof(child)) == sizeof(child));
+	t[0] = (struct stats_target){"tree:parent", parent};
+	/* the parent's children file may lag its fork: poll */
+	for (i = 0; i < 50; i++) {
+		CHECK(stats_sampler_sample(s, now += NSEC_PER_SEC, t, 1) == 1);
+		CHECK(stats_sampler_process(s, "tree:parent", STATS_LAST_SAMPLE,
+					    &ps) == 0);
+		if (ps.valid && ps.processes == 2)
+			break;
+		usleep(20000);
+	}
+	CHECK(ps.valid && ps.processes == 2);
+	/* one phase of the stat turns each time */
+	for (i = 0; i < phase; i++)
+		CHECK(stats_sampler_sample(s, now += NSEC_PER_SEC, t, 1) == 1);
+	/* the child exits and is reaped without waking the parent */
+	close(hold[1]);
+	for (i = 0; i < 500 && kill(child, 0) == 0; i++)
+		usleep(10000);
+	CHECK(kill(child, 0) < 0 && errno == ESRCH);
+	for (i = 0; i < 10 && hog != child; i++) {
+		if (hog > 0)
+			kill_reap(hog);
+		CHECK(set_next_pid(child) == 0);
+		hog = spawn_hog();
+		CHECK(hog > 0);
+	}
+	CHECK(hog == child);
+	{
+		struct timespec ts = {0, 200 * 1000 * 1000};
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
+	for (i = 0; i < 6; i++) {
+		CHECK(stats_sampler_sample(s, now += NSEC_PER_SEC, t, 1) == 1);
+		CHECK(stats_sampler_process(s, "tree:parent", STATS_LAST_SAMPLE,
+					    &ps) == 0);
+		if (ps.processes != 1 || ps.cpu_percent > 5 ||
+		    ps.rss_bytes >= 32u << 20)
+			fprintf(stderr,
+				"\n  phase %d cycle %d: processes %u cpu %.1f "
+				"rss %llu\n",
+				phase, i, ps.processes, ps.cpu_percent,
+				(unsigned long long)ps.rss_bytes);
+		CHECK(ps.valid && ps.processes == 1);
+		CHECK(ps.cpu_percent <= 5);
+		CHECK(ps.rss_bytes < 32u << 20);
+	}
+	kill_reap(hog);
+	kill_reap(parent);
+	stats_sampler_free(s);
+	return 0;
+}
+
+static int
+reaped_child_in_ns(void)
+{
+	int phase, r;
+
+	for (phase = 0; phase < 5; phase++)
+		if ((r = reaped_child_once(phase)) != 0)
+			return r;
+	return 0;
+}
+
+static void
+test_reaped_child(void)
+{
+	expect_isolated(reaped_child_in_ns, NULL);
+}
+
 static void
 drop_to_nobody(void)
 {
@@ -343,6 +458,7 @@ test_hidepid(void)
 
 static const struct test_case cases[] = {
 	{"pid reused by another process", test_pid_reuse},
+	{"descendant reaped unseen, pid reused", test_reaped_child},
 	{"hidepid=invisible as nobody", test_hidepid},
 };
 

@@ -30,6 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct procfs_psi psi;
 	struct procfs_pid_stat st;
 	struct procfs_pid_io io;
+	struct procfs_tcp_activity ta;
 	struct procfs_cgroup cg;
 	struct stats_tcp_sock sk;
 	pid_t pids[8];
@@ -49,6 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	procfs_parse_diskstats(buf, size, count_disk, &n);
 	procfs_parse_pid_stat(buf, size, &st);
 	procfs_parse_pid_io(buf, size, &io);
+	procfs_parse_snmp_tcp(buf, size, &ta);
 	procfs_parse_pid_list(buf, size, pids, 8);
 	procfs_parse_cpu_list(buf, size, &count);
 	procfs_parse_cgroup(buf, size, &cg);
