@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cluster_keyring.h"
 #include "core/ctl.h"
 #include "core/ctl_obs.h"
 #include "core/ctl_stats.h"
@@ -88,6 +89,7 @@ struct cluster {
 	struct wire_status status;
 	struct pending *pending;
 	ev_timer timer;
+	struct cluster_keyring *keyring;
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -492,6 +494,8 @@ on_event(void *ctx, const struct swim_event *ev)
 	struct member *m = find_member(c, ev);
 	uint32_t gen = (uint32_t)(ev->incarnation >> 32);
 
+	if (cluster_keyring_event(c->keyring, ev))
+		return;
 	if (m == NULL || m->local) {
 		if (m == NULL && ev->type == SWIM_EV_JOIN)
 			log_warnx("instance '%s' is not in cluster.instances: "
@@ -898,6 +902,9 @@ cluster_new(struct daemon *d, struct cluster **ret)
 		goto fail;
 	}
 	rc = transport_new(&conf, &c->t);
+	if (rc == 0)
+		c->keyring = cluster_keyring_new(conf.loop, c->t, cc->key_file,
+						 &keys);
 	keyring_wipe(&keys);
 	if (rc < 0) {
 		errno = -rc;
@@ -930,6 +937,7 @@ cluster_free(struct cluster *c)
 	if (c == NULL)
 		return NULL;
 	ev_timer_stop(daemon_loop(c->d), &c->timer);
+	c->keyring = cluster_keyring_free(c->keyring);
 	c->t = transport_free(c->t);
 	/* answers that will never come: the callers free their context */
 	while (c->pending != NULL) {
@@ -1020,6 +1028,12 @@ cluster_leave(struct cluster *c)
 }
 
 /* ------------------------------------------------------------ API */
+
+struct cluster_keyring *
+cluster_keyring(const struct cluster *c)
+{
+	return c ? c->keyring : NULL;
+}
 
 size_t
 cluster_ninstances(const struct cluster *c)

@@ -39,6 +39,7 @@
 
 struct cJSON;
 struct cluster;
+struct cluster_keyring;
 struct ctl_obs;
 struct daemon;
 struct proc;
@@ -57,6 +58,9 @@ void cluster_proc_changed(struct cluster *c, const struct proc *p);
 void cluster_view_rebuilt(struct cluster *c);
 /* Graceful leave (shutdown). */
 void cluster_leave(struct cluster *c);
+
+/* The keyring routes and steps (cluster_keyring.h); NULL without C. */
+struct cluster_keyring *cluster_keyring(const struct cluster *c);
 
 /* Instances in cluster.instances order. */
 size_t cluster_ninstances(const struct cluster *c);

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "core/cluster.h"
+#include "core/cluster_keyring.h"
 #include "core/ctl_obs.h"
 #include "core/ctl_req.h"
 #include "core/ctl_stats.h"
@@ -1088,7 +1089,9 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 
 	/* the observability routes first: they hold the CSRF guard */
 	if (ctl_obs_handle(c->obs, req, info) ||
-	    ctl_stats_handle(req, info, c->stats))
+	    ctl_stats_handle(req, info, c->stats) ||
+	    cluster_keyring_handle(req, info,
+				   cluster_keyring(daemon_cluster(c->d))))
 		return;
 	r = ctl_route_parse(info->method, info->path, &rt);
 	if (r == -EOPNOTSUPP) {

@@ -404,9 +404,9 @@ compute_degraded(const struct sched_fsm *f, const struct sched_view *v)
 
 /* Supvisors' supvisors_failure_strategy once synchronized: the first of
  * USER, CORE, STRICT, LIST among the options must still hold (TIMEOUT
- * forces CONTINUE). */
-static unsigned
-check_failure(struct sched_fsm *f, const struct sched_view *v)
+ * forces CONTINUE).  True when the strategy must act. */
+static bool
+sync_lost(const struct sched_fsm *f, const struct sched_view *v)
 {
 	static const unsigned prio[] = {RL_SYNCHRO_USER, RL_SYNCHRO_CORE,
 					RL_SYNCHRO_STRICT, RL_SYNCHRO_LIST};
@@ -414,7 +414,7 @@ check_failure(struct sched_fsm *f, const struct sched_view *v)
 
 	if (f->conf.failure_strategy == RL_CLUSTER_FAILURE_CONTINUE ||
 	    (f->conf.synchro & RL_SYNCHRO_TIMEOUT))
-		return 0;
+		return false;
 	for (size_t k = 0; k < sizeof(prio) / sizeof(prio[0]); k++) {
 		if (!(f->conf.synchro & prio[k]))
 			continue;
@@ -426,7 +426,13 @@ check_failure(struct sched_fsm *f, const struct sched_view *v)
 			met = all_running(v);
 		break;
 	}
-	if (met)
+	return !met;
+}
+
+static unsigned
+check_failure(struct sched_fsm *f, const struct sched_view *v)
+{
+	if (!sync_lost(f, v))
 		return 0;
 	if (f->conf.failure_strategy == RL_CLUSTER_FAILURE_RESYNC)
 		return enter(f, SCHED_CS_SYNCHRONIZATION,
@@ -445,8 +451,11 @@ step_sync(struct sched_fsm *f, const struct sched_view *v, bool agreed,
 	static const char *const names[] = {"STRICT", "LIST", "TIMEOUT",
 					     "CORE", "USER"};
 	char why[128];
+	/* joining while our conditions are lost would bounce back here
+	 * from ELECTION (RESYNC) or stop this instance (SHUTDOWN) */
+	bool lost = sync_lost(f, v);
 
-	for (uint32_t i = 0; i < f->n; i++) {
+	for (uint32_t i = 0; i < f->n && !lost; i++) {
 		const struct sched_fsm_peer *p = &f->peers[i];
 
 		if (i == f->local || !running(v, i) || !p->known ||
@@ -529,6 +538,11 @@ step_working(struct sched_fsm *f, const struct sched_view *v,
 			ms = SCHED_CS_SHUTTING_DOWN;
 		if (ms <= SCHED_CS_ELECTION)
 			ms = SCHED_CS_ELECTION;
+		/* not in the table: through OPERATION, then CONCILIATION
+		 * at the next turn of sched_fsm_step() */
+		if (ms == SCHED_CS_CONCILIATION &&
+		    f->state == SCHED_CS_DISTRIBUTION)
+			ms = SCHED_CS_OPERATION;
 		return enter(f, ms, "following the master");
 	}
 	switch (f->state) {

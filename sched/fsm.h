@@ -14,14 +14,18 @@
  * every RUNNING instance; core instances first; the lowest name wins.
  * Every instance computes the same answer from the same agreed set.
  *
- * States and transitions are Supvisors', with three deliberate changes:
+ * States and transitions are Supvisors', with four deliberate changes:
  *   - CONCILIATION may go back to ELECTION (Supvisors logs the
  *     transition as invalid and stays in CONCILIATION without a master
  *     when the master is lost there);
  *   - an instance in SYNCHRONIZATION that sees a RUNNING master already
  *     working (DISTRIBUTION to CONCILIATION) joins it through ELECTION at
  *     once instead of waiting for its own synchro conditions: they were
- *     met when that master was elected;
+ *     met when that master was elected (unless failure_strategy RESYNC
+ *     or SHUTDOWN would act on their loss at once);
+ *   - a slave in DISTRIBUTION whose master is in CONCILIATION follows
+ *     it through OPERATION (Supvisors ignores the invalid transition
+ *     and shows DISTRIBUTION until the master is back in OPERATION);
  *   - times are milliseconds, not 5 s ticks.
  *
  * sched_fsm_step() evaluates the machine (call it on every record or

@@ -168,5 +168,6 @@ void cli_words_free(char **argv);
 int cli_completion_write(FILE *f, const char *shell,
 			 const struct cli_command *cmds, const char *prog);
 int cli_keygen(int argc, char **argv); /* tools/cli_keygen.c */
+int cli_keyring(int argc, char **argv); /* tools/cli_keyring.c */
 
 #endif
