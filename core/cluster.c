@@ -731,23 +731,23 @@ set_rules_digest(struct cluster *c)
 	update_status(c);
 }
 
-static void
-on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+/* Supvisors' invalidation of FAILED instances at the next step of the
+ * state machine: ISOLATED (auto_fence while the cluster works) or
+ * STOPPED until it comes back.  FAILED is not a stable state: the
+ * election waits for it to go. */
+void
+cluster_invalidate(struct cluster *c)
 {
-	struct cluster *c = container_of(w, struct cluster, timer);
-	bool working = daemon_phase(c->d) == DAEMON_OPERATION;
-	bool fence = rules_cluster(daemon_rules(c->d))->auto_fence;
-	int64_t now = util_now_ms();
+	bool working, fence;
 
-	(void)loop;
-	(void)revents;
-	update_status(c);
-	/* Supvisors' invalidation of FAILED instances, one tick later */
+	if (c == NULL)
+		return;
+	working = daemon_phase(c->d) == DAEMON_OPERATION;
+	fence = rules_cluster(daemon_rules(c->d))->auto_fence;
 	for (size_t i = 0; i < c->n; i++) {
 		struct member *m = &c->m[i];
 
-		if (m->state != SCHED_INST_FAILED ||
-		    now - m->failed_ms < (int64_t)(STATUS_S * 1000))
+		if (m->state != SCHED_INST_FAILED)
 			continue;
 		if (fence && working) {
 			m->fence_reason = true;
@@ -758,6 +758,17 @@ on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 			set_state(c, m, SCHED_INST_STOPPED, NULL);
 		}
 	}
+}
+
+static void
+on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct cluster *c = container_of(w, struct cluster, timer);
+
+	(void)loop;
+	(void)revents;
+	update_status(c);
+	cluster_invalidate(c);
 	transport_kick(c->t);
 }
 

@@ -73,6 +73,8 @@ const char *cluster_proc_desc(const struct cluster *c, const char *inst,
 /* Publishes our state machine record (sched/fsm.h). */
 struct sched_fsm_peer;
 void cluster_publish_fsm(struct cluster *c, const struct sched_fsm_peer *p);
+/* FAILED instances become STOPPED, or ISOLATED (auto_fence). */
+void cluster_invalidate(struct cluster *c);
 /* CHECKED instances become RUNNING (the state machine allows it). */
 void cluster_activate(struct cluster *c);
 /* A peer command (DESIGN.md 7.3): BODY to instance INST (view id) over

@@ -578,6 +578,7 @@ struct op {
 	enum ctl_route_kind kind;
 	bool wait;
 	enum rl_strategy strategy;
+	char *instance; /* start --instance, NULL: placement */
 	uint32_t job; /* application operations */
 	char *app;
 	size_t n;
@@ -601,6 +602,7 @@ op_free(struct op *op)
 		free(op->items[i].namespec);
 	free(op->items);
 	free(op->app);
+	free(op->instance);
 	free(op);
 }
 
@@ -681,7 +683,8 @@ cluster_state(const struct ctl *c, const struct proc *p)
 static void
 item_start(struct op *op, struct item *it, struct proc *p)
 {
-	int r = daemon_start_process(op->ctl->d, p, op->strategy, NULL);
+	int r = daemon_start_process_on(op->ctl->d, p, op->strategy,
+					op->instance, NULL);
 
 	if (r < 0) {
 		start_error(&it->err, r);
@@ -862,6 +865,7 @@ op_new(struct ctl *c, struct http_request *req, enum ctl_route_kind kind,
 	op->kind = kind;
 	op->wait = b->wait;
 	op->strategy = b->strategy;
+	op->instance = b->instance ? xstrdup(b->instance) : NULL;
 	op->job = SCHED_NONE;
 	op->watch.fn = on_op_watch;
 	op->next = c->ops;
@@ -1129,7 +1133,9 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 				 msg);
 		return;
 	}
-	if (b.instance != NULL && strcmp(b.instance, instance_name(c)) != 0) {
+	if (b.instance != NULL &&
+	    sched_view_find_instance(daemon_view(c->d), b.instance) ==
+		    SCHED_NONE) {
 		http_reply_error(req, 404, "BAD_NAME", "no such instance");
 	} else if (daemon_phase(c->d) == DAEMON_SHUTTING_DOWN &&
 		   rt.kind != CTL_PROCESS_STOP && rt.kind != CTL_APP_STOP &&

@@ -822,6 +822,7 @@ fsm_eval(struct daemon *d)
 	fsm_apply(d, bits);
 	if (d->fsm == NULL)
 		return;
+	cluster_invalidate(d->cluster);
 	if (sched_fsm_may_activate(d->fsm))
 		cluster_activate(d->cluster);
 	sched_fsm_record(d->fsm, d->view, &rec);
@@ -1005,6 +1006,17 @@ peer_start(struct daemon *d, struct proc *p, const cJSON *req, cJSON *reply,
 		return;
 	}
 	want = (unsigned)load->valuedouble;
+	if (dp->vid != SCHED_NONE &&
+	    sched_view_process(d->view, dp->vid)->nrunning > 0) {
+		/* two starts of one process decided at once elsewhere */
+		reply_error(reply, "ALREADY_STARTED",
+			    "already running on %s",
+			    sched_view_instance(
+				    d->view, sched_view_process(d->view, dp->vid)
+						     ->running_inst)
+				    ->name);
+		return;
+	}
 	if (dp->vid != SCHED_NONE) {
 		r = sched_place_admit(d->view, d->local, dp->vid, want,
 				      rules_cluster(d->rules)->load_source,
@@ -1276,17 +1288,28 @@ int
 daemon_start_process(struct daemon *d, struct proc *p,
 		     enum rl_strategy strategy, uint32_t *ret_job)
 {
+	return daemon_start_process_on(d, p, strategy, NULL, ret_job);
+}
+
+int
+daemon_start_process_on(struct daemon *d, struct proc *p,
+			enum rl_strategy strategy, const char *instance,
+			uint32_t *ret_job)
+{
 	struct sched_actions acts = SCHED_ACTIONS_INIT;
 	const struct dproc *dp = proc_data(p);
-	uint32_t job = SCHED_NONE;
+	uint32_t job = SCHED_NONE, inst = SCHED_NONE;
 	int r;
 
 	if (d->phase == DAEMON_SHUTTING_DOWN)
 		return -ESHUTDOWN;
 	if ((r = start_check(d, p)) < 0)
 		return r;
-	r = sched_seq_start_process(d->seq, d->view, dp->vid, strategy,
-				    SCHED_NONE, util_now_ms(), &acts, &job);
+	if (instance != NULL &&
+	    (inst = sched_view_find_instance(d->view, instance)) == SCHED_NONE)
+		return -ENOENT;
+	r = sched_seq_start_process(d->seq, d->view, dp->vid, strategy, inst,
+				    util_now_ms(), &acts, &job);
 	r = seq_result(d, r, &acts, job, ret_job);
 	if (r == 0 && no_resource(d, p))
 		return -ENOSPC;

@@ -92,6 +92,11 @@ const char *daemon_proc_app(const struct proc *p);
  *   -ENOENT    unknown (removed by a reload meanwhile). */
 int daemon_start_process(struct daemon *d, struct proc *p,
 			 enum rl_strategy strategy, uint32_t *ret_job);
+/* The same on INSTANCE (NULL: placement by the rules); still checked:
+ * running, not disabled, capacity. */
+int daemon_start_process_on(struct daemon *d, struct proc *p,
+			    enum rl_strategy strategy, const char *instance,
+			    uint32_t *ret_job);
 int daemon_stop_process(struct daemon *d, struct proc *p, uint32_t *ret_job);
 int daemon_start_app(struct daemon *d, const char *app,
 		     enum rl_strategy strategy, uint32_t *ret_job);

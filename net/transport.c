@@ -45,6 +45,17 @@ struct conn {
 	struct conn *next;
 };
 
+/* A connection attempt to a suspected member: refused means its daemon
+ * is gone (swim_confirm_dead). */
+struct refprobe {
+	struct transport *t;
+	ev_io io;
+	ev_timer timer;
+	int fd;
+	uint8_t id[WIRE_ID_SIZE];
+	struct refprobe *next;
+};
+
 struct transport {
 	struct ev_loop *loop;
 	struct swim *sw;
@@ -56,6 +67,7 @@ struct transport {
 	ev_timer timer;
 	struct conn *conns;
 	size_t nconns;
+	struct refprobe *probes;
 	void (*on_event)(void *ctx, const struct swim_event *ev);
 	void (*on_command)(void *ctx, const uint8_t *sender,
 			   const uint8_t *body, size_t len,
@@ -120,6 +132,91 @@ sock_open(const struct wire_addr *a, int type)
 
 /* ------------------------------------------------------------ core glue */
 
+static void
+refprobe_free(struct refprobe *p)
+{
+	struct transport *t = p->t;
+	struct refprobe **pp;
+
+	for (pp = &t->probes; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	ev_io_stop(t->loop, &p->io);
+	ev_timer_stop(t->loop, &p->timer);
+	close(p->fd);
+	free(p);
+}
+
+static void
+on_refprobe(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct refprobe *p = container_of(w, struct refprobe, io);
+	struct transport *t = p->t;
+	int err = 0;
+	socklen_t len = sizeof(err);
+	uint8_t id[WIRE_ID_SIZE];
+
+	(void)loop;
+	(void)revents;
+	if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	memcpy(id, p->id, sizeof(id));
+	refprobe_free(p);
+	if (err == ECONNREFUSED &&
+	    swim_confirm_dead(t->sw, util_now_ms(), id) == 0) {
+		t->c.refused_deaths++;
+		transport_kick(t);
+	}
+}
+
+static void
+on_refprobe_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	refprobe_free(container_of(w, struct refprobe, timer));
+}
+
+static void
+refprobe_start(struct transport *t, const uint8_t *id)
+{
+	struct sockaddr_storage ss;
+	struct swim_member sm;
+	struct refprobe *p;
+	socklen_t sl;
+	int k = swim_find(t->sw, id), fd;
+
+	if (k < 0)
+		return;
+	swim_member_get(t->sw, (size_t)k, &sm);
+	sl = to_sockaddr(&sm.addr, &ss);
+	if ((fd = sock_open(&sm.addr, SOCK_STREAM)) < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&ss, sl) == 0 ||
+	    errno != EINPROGRESS) {
+		/* loopback may answer at once */
+		int e = errno;
+
+		close(fd);
+		if (e == ECONNREFUSED &&
+		    swim_confirm_dead(t->sw, util_now_ms(), id) == 0)
+			t->c.refused_deaths++;
+		return;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->t = t;
+	p->fd = fd;
+	memcpy(p->id, id, WIRE_ID_SIZE);
+	ev_io_init(&p->io, on_refprobe, fd, EV_WRITE);
+	ev_io_start(t->loop, &p->io);
+	ev_timer_init(&p->timer, on_refprobe_timeout, 1.0, 0.0);
+	ev_timer_start(t->loop, &p->timer);
+	p->next = t->probes;
+	t->probes = p;
+}
+
 static void conn_start(struct transport *t, const struct wire_addr *to,
 		       const uint8_t *body, size_t len);
 static void conn_command(struct conn *c, const uint8_t *sender,
@@ -156,9 +253,12 @@ transport_kick(struct transport *t)
 		else
 			conn_start(t, &o.to, o.body, o.len);
 	}
-	while (swim_next_event(t->sw, &ev))
+	while (swim_next_event(t->sw, &ev)) {
+		if (ev.type == SWIM_EV_SUSPECT)
+			refprobe_start(t, ev.id);
 		if (t->on_event)
 			t->on_event(t->ctx, &ev);
+	}
 	now = util_now_ms();
 	next = swim_next_deadline(t->sw);
 	ev_timer_stop(t->loop, &t->timer);
@@ -619,6 +719,8 @@ transport_free(struct transport *t)
 		return NULL;
 	while (t->conns)
 		conn_free(t->conns);
+	while (t->probes)
+		refprobe_free(t->probes);
 	if (t->udp >= 0) {
 		ev_io_stop(t->loop, &t->udp_io);
 		close(t->udp);

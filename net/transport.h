@@ -70,6 +70,7 @@ struct transport_counters {
 	uint64_t syncs_out;
 	uint64_t sync_failures;
 	uint64_t conns_refused; /* over TRANSPORT_CONNS_MAX */
+	uint64_t refused_deaths; /* suspected members whose port refused */
 	uint64_t cmds_out;
 	uint64_t cmds_in;
 	uint64_t cmd_failures;
