@@ -165,8 +165,15 @@ cli_plan(int argc, char **argv)
 		cli_table_add(t, cells, colors);
 		free(excl);
 	}
-	cli_table_print(t, stdout, cli_opts.wide ? 0 : cli_term_width(),
-			cli_opts.color);
+	/* an application start places only start_sequence > 0 */
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+		    json, "placements")) == 0)
+		printf("nothing to place: no process of %s has a "
+		       "start_sequence\n", argv[i]);
+	else
+		cli_table_print(t, stdout,
+				cli_opts.wide ? 0 : cli_term_width(),
+				cli_opts.color);
 	cli_table_free(t);
 	cJSON_Delete(json);
 	return unplaced ? CLI_EXIT_FAILED : CLI_EXIT_OK;

@@ -13,8 +13,9 @@ CLI=$D/$BUILD/bin/supvisors-sched
 [ -x "$CLI" ] || { echo "no $CLI"; exit 77; }
 sc() { "$CLI" -s "$SOCK" --no-color "$@"; }
 
-instance_yaml 17240 >"$T/conf.yaml"
-cat >>"$T/conf.yaml" <<EOF
+# web:srv, started at once, 10 %
+web_yaml() {
+	cat <<EOF
 applications:
   web:
     start_sequence: 1
@@ -24,6 +25,12 @@ applications:
         startsecs: 0
         start_sequence: 1
         expected_loading: 10
+EOF
+}
+
+instance_yaml 17240 >"$T/conf.yaml"
+web_yaml >>"$T/conf.yaml"
+cat >>"$T/conf.yaml" <<EOF
   heavy:
     starting_strategy: LESS_LOADED
     programs:
@@ -172,16 +179,8 @@ cluster:
   instances:
     n1: "127.0.0.1:17241"
   synchro: [USER]
-applications:
-  web:
-    start_sequence: 1
-    programs:
-      srv:
-        command: ["$CHILD", "--sleep"]
-        startsecs: 0
-        start_sequence: 1
-        expected_loading: 10
 EOF
+web_yaml >>"$T/user.yaml"
 "$BIN" -c "$T/user.yaml" -v >>"$T/daemon.log" 2>&1 &
 DPID=$!
 in_state() {
