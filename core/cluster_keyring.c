@@ -219,7 +219,8 @@ cluster_keyring_parse(const char *body, size_t len, const struct keyring *kr,
 		} else if (strcmp(name, "key") == 0 && cJSON_IsString(it) &&
 			   it->valuestring != NULL) {
 			key = it;
-		} else if (strcmp(name, "op") == 0 || strcmp(name, "key") == 0) {
+		} else if (strcmp(name, "op") == 0 ||
+			   strcmp(name, "key") == 0) {
 			r = fail(-EINVAL, msg, msglen, "'%s' must be a string",
 				 name);
 			goto out;
@@ -282,8 +283,8 @@ fp_hex(const uint8_t fp[KEYRING_FP_SIZE], char out[FP_HEX])
 }
 
 static void
-our_fps(const struct cluster_keyring *k, uint8_t fp[KEYRING_MAX][KEYRING_FP_SIZE],
-	size_t *ret_n)
+our_fps(const struct cluster_keyring *k,
+	uint8_t fp[KEYRING_MAX][KEYRING_FP_SIZE], size_t *ret_n)
 {
 	for (size_t i = 0; i < k->kr.n; i++)
 		keyring_fingerprint(k->kr.keys[i], fp[i]);
@@ -340,12 +341,15 @@ add_name(cJSON *arr, const char *name)
 	cJSON_AddItemToArray(arr, cJSON_CreateString(name));
 }
 
-/* The keys seen anywhere, ours first, with who holds each. */
+/* The keys seen anywhere, ours first, with who holds each.  ALL_MAX
+ * distinct keys at most: members of one cluster share most of theirs. */
+#define ALL_MAX (KEYRING_MAX * 8)
 static void
 list_json(const struct kop *o, cJSON *json)
 {
 	const struct cluster_keyring *k = o->k;
-	uint8_t all[KEYRING_MAX * 8][KEYRING_FP_SIZE], ours[KEYRING_MAX][KEYRING_FP_SIZE];
+	uint8_t all[ALL_MAX][KEYRING_FP_SIZE];
+	uint8_t ours[KEYRING_MAX][KEYRING_FP_SIZE];
 	size_t nall = 0, nours, i, j, p;
 	cJSON *keys = cJSON_AddArrayToObject(json, "keys");
 	char hex[FP_HEX];
@@ -361,7 +365,7 @@ list_json(const struct kop *o, cJSON *json)
 				if (memcmp(all[j], pe->fp[i],
 					   KEYRING_FP_SIZE) == 0)
 					break;
-			if (j == nall && nall < ARRAY_SIZE(all))
+			if (j == nall && nall < ALL_MAX)
 				memcpy(all[nall++], pe->fp[i], KEYRING_FP_SIZE);
 		}
 	}
@@ -429,8 +433,9 @@ op_answer(struct kop *o)
 			cJSON *f = cJSON_CreateObject();
 
 			cJSON_AddStringToObject(f, "instance", p->name);
-			cJSON_AddStringToObject(
-				f, "error", cluster_keyring_strerror(p->result));
+			cJSON_AddStringToObject(f, "error",
+						cluster_keyring_strerror(
+							p->result));
 			cJSON_AddItemToArray(failed, f);
 			nfailed++;
 		}
@@ -486,7 +491,8 @@ op_start(struct cluster_keyring *k, struct http_request *req, unsigned op,
 	o->peers = xcalloc(n, sizeof(*o->peers));
 	for (size_t i = 0; i < n; i++) {
 		swim_member_get(s, i, &m);
-		if (m.self || (m.state != SWIM_ALIVE && m.state != SWIM_SUSPECT))
+		if (m.self ||
+		    (m.state != SWIM_ALIVE && m.state != SWIM_SUSPECT))
 			continue;
 		memcpy(o->peers[o->n].id, m.id, WIRE_ID_SIZE);
 		o->peers[o->n++].name = xstrdup(m.name ? m.name : "?");

@@ -67,15 +67,16 @@ static void
 names(const cJSON *arr, char *buf, size_t len)
 {
 	const cJSON *v;
-	size_t n = 0;
+	size_t n = 0, at;
 
 	buf[0] = '\0';
 	cJSON_ArrayForEach(v, arr)
 	{
 		if (!cJSON_IsString(v))
 			continue;
-		n += (size_t)snprintf(buf + MIN(n, len - 1), len - MIN(n, len - 1),
-				      "%s%s", n ? "," : "", v->valuestring);
+		at = MIN(n, len - 1);
+		n += (size_t)snprintf(buf + at, len - at, "%s%s", n ? "," : "",
+				      v->valuestring);
 	}
 }
 
@@ -211,8 +212,9 @@ change(const char *op, const char *key)
 	cJSON_AddStringToObject(req, "op", op);
 	cJSON_AddStringToObject(req, "key", key);
 	body = cJSON_PrintUnformatted(req);
-	sodium_memzero(cJSON_GetObjectItemCaseSensitive(req, "key")->valuestring,
-		       strlen(key));
+	sodium_memzero(
+		cJSON_GetObjectItemCaseSensitive(req, "key")->valuestring,
+		strlen(key));
 	cJSON_Delete(req);
 	cli_set_timeout_ms(CLUSTER_KEYRING_WAIT_MS + 5000);
 	rc = cli_call("POST", "/v1/keyring", body, &status, &json);

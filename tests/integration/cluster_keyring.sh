@@ -7,7 +7,8 @@
 # packets dropped as unauthenticated, never RUNNING), and taken in once
 # it has B.  Refusals (removing the primary key, an unknown fingerprint,
 # a bad key) and an instance that does not answer make the CLI exit
-# non-zero.
+# non-zero; a cluster on the loopback key (no key file) refuses any
+# change.
 . "$(dirname "$0")/lib/cluster.sh"
 
 N=4
@@ -135,6 +136,21 @@ wait_for n4_lost || fail "n4 not seen lost"
 kr n1 install "$T/key_c"
 [ $RC = 0 ] || fail "installing C again, n4 known lost: $RC $OUT"
 wait_for all_running $ALL || fail "cluster not RUNNING at the end"
+
+# a cluster without a key file runs on the loopback key: listed, never
+# changed, and the CLI says why
+cluster_conf "$T/solo.yaml" $(( P0 + 8 )) 1
+sed -i 's/\bn1\b/solo/; s/name: itest/name: solo/' "$T/solo.yaml"
+inst_start solo "$T/solo.yaml"
+wait_for iapi solo /v1/state || fail "solo does not answer"
+kr solo list --json
+BODY=$OUT
+[ $RC = 0 ] && [ "$(jq_get '[d["key_file"], len(d["keys"])]')" = '[null, 1]' ] ||
+	fail "list on the loopback key: $RC $OUT"
+kr solo install "$T/key_c"
+[ $RC = 1 ] && printf '%s' "$OUT" | grep -q 'loopback key' ||
+	fail "install on the loopback key: $RC $OUT"
+echo "loopback key: $OUT"
 ! grep -l 'AddressSanitizer\|runtime error' "$T"/*.log ||
 	fail "sanitizer reports"
 grep -h 'keyring:' "$T"/n2.log | head -n 5
