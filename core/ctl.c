@@ -33,6 +33,7 @@
 #include "core/util.h"
 #include "net/http.h"
 #include "sched/app.h"
+#include "sched/fsm.h"
 #include "sched/view.h"
 #include "stats/stats.h"
 
@@ -136,11 +137,9 @@ instance_name(const struct ctl *c)
 static const char *
 master_name(const struct ctl *c)
 {
-	const struct cluster *cl = daemon_cluster(c->d);
+	const char *m = daemon_master_name(c->d);
 
-	if (cl == NULL)
-		return instance_name(c);
-	return cluster_master(cl) ? cluster_master(cl) : "";
+	return m ? m : "";
 }
 
 static cJSON *
@@ -148,49 +147,72 @@ process_json(const struct ctl *c, const struct proc *p)
 {
 	const struct proc_fsm *f = proc_fsm(p);
 	const struct rl_process *rp = proc_config(p);
+	const struct sched_view *v = daemon_view(c->d);
 	cJSON *o = cJSON_CreateObject(), *insts;
 	int64_t now = util_now_ms();
-	bool on = proc_pid(p) > 0 || proc_state_is_running(f->state) ||
-		  f->state == PROC_STOPPING;
+	struct daemon_pstate ps;
 	char desc[256];
 
-	proc_fsm_describe(f, proc_pid(p), now, desc, sizeof(desc));
+	daemon_proc_pstate(c->d, p, &ps);
+	if (ps.local) {
+		proc_fsm_describe(f, proc_pid(p), now, desc, sizeof(desc));
+	} else if (ps.state == PROC_RUNNING) {
+		/* as supervisord words it, with the uptime of now */
+		int64_t up = ps.uptime_ms / 1000;
+
+		snprintf(desc, sizeof(desc), "pid %d, uptime %lld:%02lld:%02lld",
+			 ps.pid, (long long)(up / 3600),
+			 (long long)(up / 60 % 60), (long long)(up % 60));
+	} else {
+		snprintf(desc, sizeof(desc), "%s", ps.desc ? ps.desc : "");
+	}
 	cJSON_AddStringToObject(o, "namespec", rp->namespec);
 	cJSON_AddStringToObject(o, "application", rp->program->app->name);
 	cJSON_AddStringToObject(o, "name", rp->name);
-	cJSON_AddStringToObject(o, "state", proc_state_to_string(f->state));
-	cJSON_AddNumberToObject(o, "state_code", proc_state_code(f->state));
-	if (on)
-		cJSON_AddStringToObject(o, "instance", instance_name(c));
+	cJSON_AddStringToObject(o, "state", proc_state_to_string(ps.state));
+	cJSON_AddNumberToObject(o, "state_code", proc_state_code(ps.state));
+	if (ps.instance != NULL)
+		cJSON_AddStringToObject(o, "instance", ps.instance);
 	else
 		cJSON_AddNullToObject(o, "instance");
 	insts = cJSON_AddArrayToObject(o, "instances");
-	if (on)
-		cJSON_AddItemToArray(insts,
-				     cJSON_CreateString(instance_name(c)));
-	cJSON_AddNumberToObject(o, "pid", proc_pid(p));
-	cJSON_AddNumberToObject(o, "uptime_seconds",
-				f->state == PROC_RUNNING ||
-						f->state == PROC_STOPPING
-					? (double)((now - f->laststart_ms) /
-						   1000)
-					: 0);
+	for (size_t i = 0; i < ps.ninstances; i++)
+		cJSON_AddItemToArray(
+			insts, cJSON_CreateString(
+				       sched_view_instance(v, ps.instances[i])
+					       ->name));
+	if (ps.ninstances == 0 && ps.instance != NULL)
+		cJSON_AddItemToArray(insts, cJSON_CreateString(ps.instance));
+	cJSON_AddNumberToObject(o, "pid", ps.pid);
+	if (ps.local)
+		cJSON_AddNumberToObject(
+			o, "uptime_seconds",
+			f->state == PROC_RUNNING || f->state == PROC_STOPPING
+				? (double)((now - f->laststart_ms) / 1000)
+				: 0);
+	else
+		cJSON_AddNumberToObject(
+			o, "uptime_seconds",
+			ps.state == PROC_RUNNING || ps.state == PROC_STOPPING
+				? (double)(ps.uptime_ms / 1000)
+				: 0);
 	cJSON_AddStringToObject(o, "description", desc);
 	cJSON_AddNumberToObject(o, "expected_loading",
 				rp->program->expected_loading);
-	cJSON_AddBoolToObject(o, "conflict", false);
-	if (f->has_exitstatus)
+	cJSON_AddBoolToObject(o, "conflict", ps.conflict);
+	cJSON_AddBoolToObject(o, "expected", ps.expected);
+	if (ps.local && f->has_exitstatus)
 		cJSON_AddNumberToObject(o, "exit_status", f->exitstatus);
 	else
 		cJSON_AddNullToObject(o, "exit_status");
-	add_time(o, "start_time", f->start_wall_ms);
-	add_time(o, "stop_time", f->stop_wall_ms);
+	add_time(o, "start_time", ps.local ? f->start_wall_ms : 0);
+	add_time(o, "stop_time", ps.local ? f->stop_wall_ms : 0);
 	cJSON_AddNumberToObject(o, "restarts", f->restarts);
 	if (proc_extra_args(p) != NULL)
 		cJSON_AddStringToObject(o, "extra_args", proc_extra_args(p));
 	else
 		cJSON_AddNullToObject(o, "extra_args");
-	if (f->spawn_errno != 0)
+	if (ps.local && f->spawn_errno != 0)
 		cJSON_AddStringToObject(o, "spawn_error", f->reason);
 	else
 		cJSON_AddNullToObject(o, "spawn_error");
@@ -278,14 +300,21 @@ static cJSON *
 state_json(const struct ctl *c)
 {
 	cJSON *o = cJSON_CreateObject();
-	enum daemon_phase ph = daemon_phase(c->d);
+	const struct sched_fsm *f = daemon_fsm(c->d);
+	const char *m = daemon_master_name(c->d);
 
 	cJSON_AddStringToObject(o, "state",
-				ph == DAEMON_OPERATION	   ? "OPERATION"
-				: ph == DAEMON_LEFTOVERS ? "SYNCHRONIZATION"
-							   : "SHUTTING_DOWN");
-	cJSON_AddStringToObject(o, "master", master_name(c));
-	cJSON_AddBoolToObject(o, "degraded", false);
+				sched_cstate_to_string(
+					f ? sched_fsm_state(f) : SCHED_CS_OFF));
+	if (m != NULL)
+		cJSON_AddStringToObject(o, "master", m);
+	else
+		cJSON_AddNullToObject(o, "master");
+	cJSON_AddBoolToObject(o, "degraded", f && sched_fsm_degraded(f));
+	cJSON_AddBoolToObject(o, "is_master",
+			      m != NULL && strcmp(m, instance_name(c)) == 0);
+	if (f != NULL)
+		cJSON_AddStringToObject(o, "reason", sched_fsm_reason(f));
 	cJSON_AddStringToObject(o, "instance", instance_name(c));
 	cJSON_AddStringToObject(o, "version", SUPVISORS_VERSION);
 	cJSON_AddNumberToObject(o, "uptime_seconds",
@@ -394,7 +423,6 @@ get_processes(struct ctl *c, struct http_request *req, const char *name)
 		     p = daemon_next_proc(p))
 			if (daemon_proc_listed(p))
 				cJSON_AddItemToArray(arr, process_json(c, p));
-		cluster_processes_json(daemon_cluster(c->d), arr);
 	} else {
 		for (size_t i = 0; i < s.n; i++)
 			cJSON_AddItemToArray(arr, process_json(c, s.v[i]));
@@ -549,6 +577,7 @@ struct op {
 	enum ctl_route_kind kind;
 	bool wait;
 	enum rl_strategy strategy;
+	char *instance; /* start --instance, NULL: placement */
 	uint32_t job; /* application operations */
 	char *app;
 	size_t n;
@@ -572,6 +601,7 @@ op_free(struct op *op)
 		free(op->items[i].namespec);
 	free(op->items);
 	free(op->app);
+	free(op->instance);
 	free(op);
 }
 
@@ -610,11 +640,24 @@ stop_error(struct err *e, int r)
 
 /* Why P did not reach RUNNING. */
 static void
-failed_start(struct err *e, const struct proc *p)
+failed_start(struct err *e, const struct daemon *d, const struct proc *p)
 {
 	const struct proc_fsm *f = proc_fsm(p);
+	struct daemon_pstate ps;
 	char desc[256];
 
+	daemon_proc_pstate(d, p, &ps);
+	if (!ps.local) {
+		const char *why = ps.desc ? ps.desc : "";
+
+		if (strcmp(why, "No resource available") == 0)
+			set_err(e, "NO_RESOURCE", "No resource available");
+		else
+			set_err(e, "ABNORMAL_TERMINATION", "%s on %s: %s",
+				proc_state_to_string(ps.state),
+				ps.instance ? ps.instance : "?", why);
+		return;
+	}
 	proc_fsm_describe(f, 0, util_now_ms(), desc, sizeof(desc));
 	if (f->state == PROC_FATAL && f->spawn_errno != 0)
 		set_err(e, "SPAWN_ERROR", "%s", f->reason);
@@ -626,20 +669,31 @@ failed_start(struct err *e, const struct proc *p)
 			proc_state_to_string(f->state), desc);
 }
 
+/* The state the cluster shows for P (wherever it runs). */
+static enum proc_state
+cluster_state(const struct ctl *c, const struct proc *p)
+{
+	struct daemon_pstate ps;
+
+	daemon_proc_pstate(c->d, p, &ps);
+	return (enum proc_state)ps.state;
+}
+
 static void
 item_start(struct op *op, struct item *it, struct proc *p)
 {
-	int r = daemon_start_process(op->ctl->d, p, op->strategy, NULL);
+	int r = daemon_start_process_on(op->ctl->d, p, op->strategy,
+					op->instance, NULL);
 
 	if (r < 0) {
 		start_error(&it->err, r);
 		if (r == -ENOSPC)
-			failed_start(&it->err, p);
+			failed_start(&it->err, op->ctl->d, p);
 		it->phase = ITEM_DONE;
 		return;
 	}
-	if (proc_state(p) == PROC_FATAL) {
-		failed_start(&it->err, p);
+	if (cluster_state(op->ctl, p) == PROC_FATAL) {
+		failed_start(&it->err, op->ctl->d, p);
 		it->phase = ITEM_DONE;
 		return;
 	}
@@ -660,13 +714,13 @@ item_check(struct op *op, struct item *it)
 		it->phase = ITEM_DONE;
 		return;
 	}
-	s = proc_state(p);
+	s = cluster_state(op->ctl, p);
 	switch (it->phase) {
 	case ITEM_WAIT_RUNNING:
 		if (s == PROC_RUNNING)
 			it->phase = ITEM_DONE;
 		else if (s != PROC_STARTING && s != PROC_BACKOFF) {
-			failed_start(&it->err, p);
+			failed_start(&it->err, op->ctl->d, p);
 			it->phase = ITEM_DONE;
 		}
 		break;
@@ -700,12 +754,14 @@ app_item_result(struct op *op, struct item *it)
 {
 	struct proc *p = daemon_find_proc(op->ctl->d, it->namespec);
 	const struct rl_program *prog;
+	struct daemon_pstate ps;
 	enum proc_state s;
 
 	if (it->err.code != NULL || p == NULL || !op->wait)
 		return;
 	prog = proc_config(p)->program;
-	s = proc_state(p);
+	daemon_proc_pstate(op->ctl->d, p, &ps);
+	s = ps.state;
 	if (op->kind == CTL_APP_STOP) {
 		if (!proc_state_is_stopped(s))
 			set_err(&it->err, "ABNORMAL_TERMINATION",
@@ -716,9 +772,9 @@ app_item_result(struct op *op, struct item *it)
 		return; /* not part of the start sequence */
 	if (s == PROC_RUNNING)
 		return;
-	if (s == PROC_EXITED && prog->wait_exit && proc_fsm(p)->expected)
+	if (s == PROC_EXITED && prog->wait_exit && ps.expected)
 		return;
-	failed_start(&it->err, p);
+	failed_start(&it->err, op->ctl->d, p);
 }
 
 static void
@@ -741,7 +797,7 @@ op_answer(struct op *op)
 		cJSON_AddBoolToObject(o, "ok", it->err.code == NULL);
 		cJSON_AddStringToObject(
 			o, "state",
-			p ? proc_state_to_string(proc_state(p)) : "UNKNOWN");
+			p ? proc_state_to_string(cluster_state(c, p)) : "UNKNOWN");
 		if (it->err.code == NULL) {
 			cJSON_AddNullToObject(o, "error");
 		} else {
@@ -808,6 +864,7 @@ op_new(struct ctl *c, struct http_request *req, enum ctl_route_kind kind,
 	op->kind = kind;
 	op->wait = b->wait;
 	op->strategy = b->strategy;
+	op->instance = b->instance ? xstrdup(b->instance) : NULL;
 	op->job = SCHED_NONE;
 	op->watch.fn = on_op_watch;
 	op->next = c->ops;
@@ -1083,7 +1140,9 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 				 msg);
 		return;
 	}
-	if (b.instance != NULL && strcmp(b.instance, instance_name(c)) != 0) {
+	if (b.instance != NULL &&
+	    sched_view_find_instance(daemon_view(c->d), b.instance) ==
+		    SCHED_NONE) {
 		http_reply_error(req, 404, "BAD_NAME", "no such instance");
 	} else if (daemon_phase(c->d) == DAEMON_SHUTTING_DOWN &&
 		   rt.kind != CTL_PROCESS_STOP && rt.kind != CTL_APP_STOP &&
