@@ -1006,17 +1006,6 @@ peer_start(struct daemon *d, struct proc *p, const cJSON *req, cJSON *reply,
 		return;
 	}
 	want = (unsigned)load->valuedouble;
-	if (dp->vid != SCHED_NONE &&
-	    sched_view_process(d->view, dp->vid)->nrunning > 0) {
-		/* two starts of one process decided at once elsewhere */
-		reply_error(reply, "ALREADY_STARTED",
-			    "already running on %s",
-			    sched_view_instance(
-				    d->view, sched_view_process(d->view, dp->vid)
-						     ->running_inst)
-				    ->name);
-		return;
-	}
 	if (dp->vid != SCHED_NONE) {
 		r = sched_place_admit(d->view, d->local, dp->vid, want,
 				      rules_cluster(d->rules)->load_source,

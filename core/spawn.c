@@ -1,7 +1,20 @@
 /*
  * fork + exec with the error pipe.  See spawn.h.
  *
- * Everything between fork() and execve() in the child must be
+ * The child is made as posix_spawn makes it: clone(CLONE_VM | CLONE_VFORK)
+ * on a stack of its own, so the daemon's page tables are not copied, its
+ * pages not write-protected for copy-on-write (every page the daemon
+ * writes after a fork faults once), and the child does not tear the copy
+ * down at exec; that was most of a spawn's cost.  The parent sleeps until
+ * the child has exec'd or exited.  Sharing the memory constrains the
+ * child: it writes nothing but its own stack (errno aside, the parent's
+ * TLS, which the parent does not read after a successful clone), runs no
+ * handler of the parent's (every signal is blocked across the clone and
+ * each disposition is reset before the child unblocks), and changes
+ * credentials with the raw system calls, which act on the calling task
+ * alone (glibc's wrappers would signal the parent's other threads).
+ *
+ * Everything between clone() and execve() in the child must be
  * async-signal-safe: no malloc, no stdio, no getpwnam (the caller resolves
  * users and groups before), so the PATH search below builds candidates in
  * a stack buffer.
@@ -14,9 +27,12 @@
 #include <grp.h>
 #include <limits.h>
 #include <signal.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +41,10 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
+
+/* The child's stack: a PATH_MAX buffer and a few frames, with room for
+ * the sanitizers' redzones. */
+#define CHILD_STACK_SIZE (256u << 10)
 
 static const char *const stage_names[_SPAWN_STAGE_MAX] = {
 	[SPAWN_STAGE_NONE] = "none",
@@ -128,13 +148,24 @@ high_fd(int fd)
 	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 3);
 }
 
-static void __attribute__((noreturn))
-child(const struct spawn_req *req, int errfd, pid_t parent)
+struct child_args {
+	const struct spawn_req *req;
+	int errfd;
+	pid_t parent;
+};
+
+static int __attribute__((noreturn))
+child(void *arg)
 {
+	const struct child_args *a = arg;
+	const struct spawn_req *req = a->req;
+	int errfd = a->errfd;
 	struct sigaction sa = {.sa_handler = SIG_DFL};
 	sigset_t none;
 	int null, out, err;
 
+	/* every signal is blocked (spawn_start): a handler of the parent's
+	 * must not run here, on memory the parent shares */
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			(void)sigaction(sig, &sa, NULL);
@@ -165,41 +196,68 @@ child(const struct spawn_req *req, int errfd, pid_t parent)
 	if (req->directory != NULL && chdir(req->directory) < 0)
 		child_fail(errfd, SPAWN_STAGE_CHDIR, errno);
 	if (req->set_user) {
-		if (setgroups(req->ngroups, req->groups) < 0 ||
-		    setgid(req->gid) < 0 || setuid(req->uid) < 0)
+		if (syscall(SYS_setgroups, req->ngroups, req->groups) < 0 ||
+		    syscall(SYS_setgid, req->gid) < 0 ||
+		    syscall(SYS_setuid, req->uid) < 0)
 			child_fail(errfd, SPAWN_STAGE_CREDENTIALS, errno);
 	}
 	if (req->pdeathsig) {
 		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-		/* the daemon may have died between fork and prctl */
-		if (getppid() != parent)
+		/* the daemon may have died between clone and prctl */
+		if (getppid() != a->parent)
 			_exit(127);
 	}
 	child_fail(errfd, SPAWN_STAGE_EXEC, child_exec(req));
 }
 
+/* This thread's child stack, made once and kept: the parent sleeps while
+ * a child runs on it, so one per thread is enough. */
+static char *
+child_stack(void)
+{
+	static _Thread_local char *stack;
+	void *p;
+
+	if (stack != NULL)
+		return stack;
+	p = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* a guard page: an overflow faults instead of writing below */
+	(void)mprotect(p, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE);
+	stack = p;
+	return stack;
+}
+
 int
 spawn_start(const struct spawn_req *req, pid_t *ret_pid, int *ret_errfd)
 {
-	pid_t parent = getpid(), pid;
+	struct child_args a = {.req = req, .parent = getpid()};
+	sigset_t all, old;
+	char *stack;
+	pid_t pid;
 	int pfd[2], r;
 
 	if (req->argv == NULL || req->argv[0] == NULL)
 		return -EINVAL;
+	if ((stack = child_stack()) == NULL)
+		return -ENOMEM;
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
+	a.errfd = pfd[1];
+	sigfillset(&all);
+	(void)sigprocmask(SIG_SETMASK, &all, &old);
+	/* the stack grows down on every architecture Linux runs us on */
+	pid = clone(child, stack + CHILD_STACK_SIZE,
+		    CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	r = pid < 0 ? -errno : 0;
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	close(pfd[1]);
+	if (r < 0) {
 		close(pfd[0]);
-		close(pfd[1]);
 		return r;
 	}
-	if (pid == 0) {
-		close(pfd[0]);
-		child(req, pfd[1], parent);
-	}
-	close(pfd[1]);
 	*ret_pid = pid;
 	*ret_errfd = pfd[0];
 	return 0;
