@@ -51,12 +51,16 @@ struct rproc {
 	char *desc;
 };
 
-/* A peer command waiting for its answer. */
+/* A peer command waiting for its answer.  Commands to one member go
+ * one at a time, in order (a STOPPING must not overtake a STOPPED). */
 struct pending {
 	struct cluster *c;
+	struct member *m;
+	char *txt;
 	void (*fn)(void *arg, int err, const cJSON *reply);
 	void *arg;
-	struct pending *prev, *next;
+	struct pending *prev, *next; /* every pending command */
+	struct pending *qnext;	     /* the member's queue */
 };
 
 struct member {
@@ -76,6 +80,8 @@ struct member {
 	bool status_known;
 	struct rproc *procs;
 	size_t nprocs;
+	struct pending *qhead, *qtail; /* commands to it, head in flight */
+	bool busy;
 };
 
 struct cluster {
@@ -612,12 +618,64 @@ pending_unlink(struct pending *p)
 }
 
 static void
+pending_free(struct pending *p)
+{
+	free(p->txt);
+	free(p);
+}
+
+static void on_reply(void *arg, int err, const uint8_t *body, size_t len);
+
+/* Sends the head of M's queue; a head that cannot be sent fails (its
+ * callback runs) and the next one is tried.  HOLD: a command the
+ * caller is adding and will fail itself. */
+static int
+send_next(struct cluster *c, struct member *m, struct pending *hold)
+{
+	struct swim *sw = transport_swim(c->t);
+	struct swim_member sm;
+	struct pending *p;
+	int k, r;
+
+	while (!m->busy && (p = m->qhead) != NULL) {
+		k = swim_find(sw, m->id);
+		r = -EHOSTUNREACH;
+		if (k >= 0) {
+			swim_member_get(sw, (size_t)k, &sm);
+			r = transport_command(c->t, &sm.addr, p->txt,
+					      strlen(p->txt), on_reply, p);
+		}
+		if (r == 0) {
+			m->busy = true;
+			return 0;
+		}
+		m->qhead = p->qnext;
+		if (m->qhead == NULL)
+			m->qtail = NULL;
+		pending_unlink(p);
+		if (p == hold) {
+			pending_free(p);
+			return r;
+		}
+		p->fn(p->arg, -ECOMM, NULL);
+		pending_free(p);
+	}
+	return 0;
+}
+
+static void
 on_reply(void *arg, int err, const uint8_t *body, size_t len)
 {
 	struct pending *p = arg;
+	struct member *m = p->m;
+	struct cluster *c = p->c;
 	cJSON *reply = NULL;
 
 	pending_unlink(p);
+	m->qhead = p->qnext;
+	if (m->qhead == NULL)
+		m->qtail = NULL;
+	m->busy = false;
 	if (err == 0) {
 		reply = cJSON_ParseWithLength((const char *)body, len);
 		if (!cJSON_IsObject(reply))
@@ -625,7 +683,8 @@ on_reply(void *arg, int err, const uint8_t *body, size_t len)
 	}
 	p->fn(p->arg, err, err == 0 ? reply : NULL);
 	cJSON_Delete(reply);
-	free(p);
+	pending_free(p);
+	(void)send_next(c, m, NULL);
 }
 
 int
@@ -634,11 +693,8 @@ cluster_command(struct cluster *c, uint32_t inst, const cJSON *body,
 {
 	const struct sched_instance *si;
 	struct member *m;
-	struct swim *sw;
-	struct swim_member sm;
 	struct pending *p;
 	char *txt;
-	int k, r;
 
 	if (c == NULL)
 		return -ENOTCONN;
@@ -646,28 +702,27 @@ cluster_command(struct cluster *c, uint32_t inst, const cJSON *body,
 	m = si ? find_name(c, si->name) : NULL;
 	if (m == NULL || m->local || !m->known)
 		return -EHOSTUNREACH;
-	sw = transport_swim(c->t);
-	if ((k = swim_find(sw, m->id)) < 0)
+	if (swim_find(transport_swim(c->t), m->id) < 0)
 		return -EHOSTUNREACH;
-	swim_member_get(sw, (size_t)k, &sm);
 	txt = cJSON_PrintUnformatted(body);
 	if (txt == NULL)
 		return -ENOMEM;
 	p = xcalloc(1, sizeof(*p));
 	p->c = c;
+	p->m = m;
+	p->txt = txt;
 	p->fn = fn;
 	p->arg = arg;
-	r = transport_command(c->t, &sm.addr, txt, strlen(txt), on_reply, p);
-	free(txt);
-	if (r < 0) {
-		free(p);
-		return r;
-	}
 	p->next = c->pending;
 	if (c->pending != NULL)
 		c->pending->prev = p;
 	c->pending = p;
-	return 0;
+	if (m->qtail != NULL)
+		m->qtail->qnext = p;
+	else
+		m->qhead = p;
+	m->qtail = p;
+	return send_next(c, m, p);
 }
 
 const char *
@@ -945,7 +1000,7 @@ cluster_free(struct cluster *c)
 
 		pending_unlink(p);
 		p->fn(p->arg, -ECANCELED, NULL);
-		free(p);
+		pending_free(p);
 	}
 	for (size_t i = 0; i < c->n; i++) {
 		for (size_t k = 0; k < c->m[i].nprocs; k++)

@@ -13,6 +13,7 @@
 #include "core/ctl.h"
 
 #include <cjson/cJSON.h>
+#include <sodium.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -476,6 +477,98 @@ on_follow_abort(struct http_request *req, void *data)
 	follow_free(data);
 }
 
+/* A log tail of a process running on another instance: asked of that
+ * instance over the peer channel. */
+struct rlog {
+	struct http_request *req; /* NULL once the client left */
+};
+
+static void
+on_rlog_abort(struct http_request *req, void *data)
+{
+	struct rlog *rl = data;
+
+	(void)req;
+	rl->req = NULL;
+}
+
+static void
+on_rlog_reply(void *arg, int err, const cJSON *reply)
+{
+	struct rlog *rl = arg;
+	const cJSON *data = reply ? cJSON_GetObjectItem(reply, "data") : NULL;
+	const cJSON *msg = reply ? cJSON_GetObjectItem(reply, "message")
+				 : NULL;
+	unsigned char *bin;
+	size_t len = 0;
+
+	if (err == -ECANCELED || rl->req == NULL) {
+		free(rl);
+		return;
+	}
+	if (err != 0) {
+		http_reply_error(rl->req, 502, "NO_ANSWER",
+				 "the owning instance did not answer");
+	} else if (!cJSON_IsString(data)) {
+		http_reply_error(rl->req, 404, "NO_FILE",
+				 cJSON_IsString(msg) ? msg->valuestring
+						     : "no log");
+	} else {
+		size_t cap = strlen(data->valuestring) + 1;
+
+		bin = xmalloc(cap);
+		if (sodium_base642bin(bin, cap, data->valuestring,
+				      strlen(data->valuestring), NULL, &len,
+				      NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+			http_reply_error(rl->req, 502, "BAD_ANSWER",
+					 "bad answer from the owning instance");
+		else
+			http_reply_text(rl->req, 200, "text/plain",
+					(const char *)bin, len);
+		free(bin);
+	}
+	free(rl);
+}
+
+static void
+remote_log(struct ctl *c, struct http_request *req, const struct proc *p,
+	   const char *instance, enum proc_stream which, uint64_t n,
+	   bool follow)
+{
+	cJSON *body;
+	struct rlog *rl;
+	int r;
+
+	char msg[256];
+
+	if (follow) {
+		snprintf(msg, sizeof(msg),
+			 "%s runs on %s: follow its log there "
+			 "(supvisors-sched -s ITS_SOCKET tail -f)",
+			 proc_namespec(p), instance);
+		http_reply_error(req, 409, "REMOTE", msg);
+		return;
+	}
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "op", "log");
+	cJSON_AddStringToObject(body, "namespec", proc_namespec(p));
+	cJSON_AddStringToObject(body, "stream",
+				which == PROC_STDERR ? "stderr" : "stdout");
+	cJSON_AddNumberToObject(body, "bytes", (double)n);
+	rl = xcalloc(1, sizeof(*rl));
+	rl->req = req;
+	r = daemon_peer_request(c->d, instance, body, on_rlog_reply, rl);
+	cJSON_Delete(body);
+	if (r < 0) {
+		free(rl);
+		snprintf(msg, sizeof(msg), "cannot reach %s: %s", instance,
+			 strerror(-r));
+		http_reply_error(req, 502, "NO_ANSWER", msg);
+		return;
+	}
+	http_request_defer(req, on_rlog_abort, rl);
+}
+
 static void
 get_log(struct ctl *c, struct http_request *req, const char *name)
 {
@@ -511,6 +604,19 @@ get_log(struct ctl *c, struct http_request *req, const char *name)
 		http_reply_error(req, 400, "BAD_REQUEST",
 				 "a log tail needs exactly one process");
 		return;
+	}
+	{
+		struct daemon_pstate ps;
+
+		daemon_proc_pstate(c->d, s.v[0], &ps);
+		if (!ps.local && ps.instance != NULL) {
+			bool fl = follow != NULL && strcmp(follow, "0") != 0 &&
+				  strcmp(follow, "false") != 0;
+
+			remote_log(c, req, s.v[0], ps.instance, which, n, fl);
+			free(s.v);
+			return;
+		}
 	}
 	lf = proc_logfile(s.v[0], which);
 	free(s.v);
@@ -563,6 +669,7 @@ enum item_phase {
 	ITEM_WAIT_RUNNING,
 	ITEM_WAIT_STOPPED,
 	ITEM_RESTART_STOP, /* stopping; the start follows */
+	ITEM_WAIT_PEER,	   /* a signal sent to the owning instance */
 };
 
 struct item {
@@ -706,6 +813,7 @@ static void
 item_check(struct op *op, struct item *it)
 {
 	struct proc *p = daemon_find_proc(op->ctl->d, it->namespec);
+	struct daemon_pstate ps;
 	enum proc_state s;
 
 	if (it->phase == ITEM_DONE)
@@ -715,9 +823,12 @@ item_check(struct op *op, struct item *it)
 		it->phase = ITEM_DONE;
 		return;
 	}
-	s = cluster_state(op->ctl, p);
+	daemon_proc_pstate(op->ctl->d, p, &ps);
+	s = (enum proc_state)ps.state;
 	switch (it->phase) {
 	case ITEM_WAIT_RUNNING:
+		if (ps.pending && proc_state_is_stopped(s))
+			break; /* sent to another instance, not there yet */
 		if (s == PROC_RUNNING)
 			it->phase = ITEM_DONE;
 		else if (s != PROC_STARTING && s != PROC_BACKOFF) {
@@ -913,6 +1024,70 @@ set_extra_args(struct proc *p, const struct ctl_body *b)
 			    argv);
 }
 
+/* A signal for a process running on another instance. */
+struct rsig {
+	struct op *op;
+	size_t item;
+};
+
+static void
+on_rsig_reply(void *arg, int err, const cJSON *reply)
+{
+	struct rsig *rs = arg;
+	struct item *it;
+	const cJSON *msg;
+
+	if (err == -ECANCELED) {
+		free(rs);
+		return;
+	}
+	it = &rs->op->items[rs->item];
+	msg = reply ? cJSON_GetObjectItem(reply, "message") : NULL;
+	if (err != 0)
+		set_err(&it->err, "NO_ANSWER",
+			"the owning instance did not answer");
+	else if (!cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok")))
+		set_err(&it->err, "NOT_RUNNING", "%s",
+			cJSON_IsString(msg) ? msg->valuestring : "refused");
+	it->phase = ITEM_DONE;
+	op_progress(rs->op);
+	free(rs);
+}
+
+/* True when P runs elsewhere: the signal was sent there (or failed). */
+static bool
+remote_signal(struct op *op, size_t item, const struct proc *p, int sig)
+{
+	struct daemon_pstate ps;
+	struct rsig *rs;
+	cJSON *body;
+	int r;
+
+	daemon_proc_pstate(op->ctl->d, p, &ps);
+	if (ps.local || ps.instance == NULL)
+		return false;
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "op", "signal");
+	cJSON_AddStringToObject(body, "namespec", proc_namespec(p));
+	cJSON_AddNumberToObject(body, "signal", sig);
+	rs = xcalloc(1, sizeof(*rs));
+	rs->op = op;
+	rs->item = item;
+	r = daemon_peer_request(op->ctl->d, ps.instance, body, on_rsig_reply,
+				rs);
+	cJSON_Delete(body);
+	if (r < 0) {
+		free(rs);
+		set_err(&op->items[item].err, "NO_ANSWER", "cannot reach %s",
+			ps.instance);
+		return true;
+	}
+	op->items[item].phase = ITEM_WAIT_PEER;
+	log_info("%s: SIG%s sent to %s", proc_namespec(p),
+		 util_signal_name(sig), ps.instance);
+	return true;
+}
+
 static void
 post_process(struct ctl *c, struct http_request *req,
 	     const struct ctl_route *rt, const struct ctl_body *b)
@@ -958,6 +1133,8 @@ post_process(struct ctl *c, struct http_request *req,
 				it->phase = ITEM_RESTART_STOP;
 			break;
 		case CTL_PROCESS_SIGNAL:
+			if (remote_signal(op, op->n - 1, p, b->signal))
+				break;
 			r = proc_signal(p, b->signal);
 			if (r < 0)
 				stop_error(&it->err, r);

@@ -12,6 +12,7 @@
 #include "core/daemon.h"
 
 #include <cjson/cJSON.h>
+#include <sodium.h>
 #include <errno.h>
 #include <ev.h>
 #include <signal.h>
@@ -62,6 +63,7 @@ struct dproc {
 	enum pending pending;
 	const struct rl_process *next_conf; /* PENDING_RECREATE */
 	bool restart_after;
+	char *requester; /* the instance that asked the last start/stop */
 };
 
 struct daemon {
@@ -417,6 +419,52 @@ build_view(struct daemon *d)
 /* ------------------------------------------------------------ procs */
 
 static void
+on_event_reply(void *arg, int err, const cJSON *reply)
+{
+	(void)arg;
+	(void)err;
+	(void)reply;
+}
+
+/* The instance whose start or stop this is hears of the outcome at
+ * once, rather than a gossip interval later (the gossip brings it to
+ * everybody else). */
+static void
+notify_requester(struct daemon *d, struct proc *p)
+{
+	struct dproc *dp = proc_data(p);
+	const struct proc_fsm *f = proc_fsm(p);
+	uint32_t inst;
+	cJSON *body;
+
+	if (dp->requester == NULL || d->cluster == NULL)
+		return;
+	inst = sched_view_find_instance(d->view, dp->requester);
+	if (inst != SCHED_NONE) {
+		body = cJSON_CreateObject();
+		cJSON_AddStringToObject(body, "op", "event");
+		cJSON_AddStringToObject(body, "namespec", proc_namespec(p));
+		cJSON_AddStringToObject(body, "state",
+					proc_state_to_string(f->state));
+		cJSON_AddNumberToObject(body, "pid", proc_pid(p));
+		cJSON_AddNumberToObject(
+			body, "uptime_ms",
+			proc_state_is_running(f->state)
+				? (double)(util_now_ms() - f->laststart_ms)
+				: 0);
+		cJSON_AddBoolToObject(body, "expected",
+				      f->has_exitstatus && f->expected);
+		(void)cluster_command(d->cluster, inst, body, on_event_reply,
+				      NULL);
+		cJSON_Delete(body);
+	}
+	if (f->state == PROC_RUNNING || proc_state_is_stopped(f->state)) {
+		free(dp->requester);
+		dp->requester = NULL;
+	}
+}
+
+static void
 on_proc_change(struct proc *p, enum proc_state from, void *data)
 {
 	struct daemon *d = data;
@@ -433,6 +481,7 @@ on_proc_change(struct proc *p, enum proc_state from, void *data)
 	}
 	view_event(d, p, from, &acts);
 	cluster_proc_changed(d->cluster, p);
+	notify_requester(d, p);
 	run_actions(d, &acts);
 	sched_actions_done(&acts);
 	tell_watchers(d, p, SCHED_NONE, false);
@@ -468,6 +517,7 @@ drop_proc(struct daemon *d, struct proc *p)
 
 	set_vid(d, p, SCHED_NONE);
 	proc_free(p);
+	free(dp->requester);
 	free(dp);
 	d->state_dirty = true;
 	d->index_stale = true;
@@ -536,6 +586,8 @@ on_peer_reply(void *arg, int err, const cJSON *reply)
 				   ? sched_proc_state_from_string(st->valuestring)
 				   : -1;
 
+		log_debug("%s on %s: %s", sp->namespec, iname,
+			  cJSON_IsString(st) ? st->valuestring : "?");
 		if (!op->start || code < 0)
 			goto out;
 		/* the state the start left it in, without waiting for the
@@ -984,6 +1036,15 @@ reply_proc(cJSON *reply, const struct proc *p)
 			      f->has_exitstatus && f->expected);
 }
 
+static void
+set_requester(struct proc *p, const char *from)
+{
+	struct dproc *dp = proc_data(p);
+
+	free(dp->requester);
+	dp->requester = xstrdup(from);
+}
+
 /* A start on behalf of another instance: the admission check of
  * DESIGN.md 7.3 against our own view, then the spawn. */
 static void
@@ -1034,6 +1095,7 @@ peer_start(struct daemon *d, struct proc *p, const cJSON *req, cJSON *reply,
 		if (n == 0)
 			ctl_free_words(argv);
 	}
+	set_requester(p, from);
 	r = proc_start(p);
 	if (r < 0 && r != -EALREADY) {
 		reply_error(reply, "BUSY", "cannot start in state %s",
@@ -1084,8 +1146,67 @@ daemon_peer_command(struct daemon *d, const char *from, const cJSON *req,
 		else
 			peer_start(d, p, req, reply, from);
 	} else if (strcmp(o, "stop") == 0) {
+		if (!proc_state_is_stopped(proc_state(p)))
+			set_requester(p, from);
 		(void)proc_stop(p);
 		reply_proc(reply, p);
+	} else if (strcmp(o, "event") == 0) {
+		const cJSON *st = cJSON_GetObjectItem(req, "state");
+		uint32_t inst = sched_view_find_instance(d->view, from);
+		int code = cJSON_IsString(st)
+				   ? sched_proc_state_from_string(st->valuestring)
+				   : -1;
+		struct sched_event ev = {0};
+
+		if (code < 0 || inst == SCHED_NONE ||
+		    daemon_proc_view_id(d, p) == SCHED_NONE) {
+			reply_error(reply, "BAD_REQUEST", "bad event");
+			return;
+		}
+		ev.state = (enum sched_proc_state)code;
+		ev.pid = (int)cJSON_GetNumberValue(
+			cJSON_GetObjectItem(req, "pid"));
+		ev.uptime_ms = (int64_t)cJSON_GetNumberValue(
+			cJSON_GetObjectItem(req, "uptime_ms"));
+		ev.expected_exit =
+			cJSON_IsTrue(cJSON_GetObjectItem(req, "expected"));
+		daemon_remote_event(d, daemon_proc_view_id(d, p), inst, &ev,
+				    NULL);
+		cJSON_AddBoolToObject(reply, "ok", true);
+	} else if (strcmp(o, "log") == 0) {
+		const cJSON *st = cJSON_GetObjectItem(req, "stream");
+		const cJSON *nb = cJSON_GetObjectItem(req, "bytes");
+		struct logfile *lf = proc_logfile(
+			p, cJSON_IsString(st) &&
+					   strcmp(st->valuestring, "stderr") == 0
+				   ? PROC_STDERR
+				   : PROC_STDOUT);
+		struct strbuf out = STRBUF_INIT;
+		int r = lf == NULL ? -ENOENT
+			: !cJSON_IsNumber(nb) || nb->valuedouble < 0 ||
+					nb->valuedouble > (16 << 20)
+				? -EINVAL
+				: logfile_tail(lf, (size_t)nb->valuedouble,
+					       &out);
+
+		if (lf == NULL) {
+			reply_error(reply, "NO_FILE", "no log file for that "
+						      "stream");
+		} else if (r < 0 && r != -ENOENT) {
+			reply_error(reply, "NO_FILE", "%s", strerror(-r));
+		} else {
+			size_t len = sodium_base64_encoded_len(
+				out.len, sodium_base64_VARIANT_ORIGINAL);
+			char *b64 = xmalloc(len);
+
+			sodium_bin2base64(b64, len,
+					  (const unsigned char *)strbuf_str(&out),
+					  out.len, sodium_base64_VARIANT_ORIGINAL);
+			cJSON_AddBoolToObject(reply, "ok", true);
+			cJSON_AddStringToObject(reply, "data", b64);
+			free(b64);
+		}
+		strbuf_done(&out);
 	} else if (strcmp(o, "signal") == 0) {
 		const cJSON *sig = cJSON_GetObjectItem(req, "signal");
 		int r = cJSON_IsNumber(sig) ? proc_signal(p, sig->valueint)
@@ -1101,6 +1222,21 @@ daemon_peer_command(struct daemon *d, const char *from, const cJSON *req,
 }
 
 /* ------------------------------------------------------------ cluster API */
+
+int
+daemon_peer_request(struct daemon *d, const char *instance,
+		    const cJSON *body,
+		    void (*fn)(void *arg, int err, const cJSON *reply),
+		    void *arg)
+{
+	uint32_t inst = sched_view_find_instance(d->view, instance);
+
+	if (inst == SCHED_NONE)
+		return -ENOENT;
+	if (inst == d->local)
+		return -EINVAL;
+	return cluster_command(d->cluster, inst, body, fn, arg);
+}
 
 int
 daemon_conciliate(struct daemon *d, enum rl_conciliation strategy)
@@ -1353,6 +1489,7 @@ daemon_proc_pstate(const struct daemon *d, const struct proc *p,
 	    (sp = sched_view_process(d->view, dp->vid)) == NULL)
 		return;
 	ret->conflict = sched_view_conflict(d->view, dp->vid);
+	ret->pending = sp->resv != SCHED_NONE;
 	for (size_t i = 0; i < sp->ninfo &&
 			   ret->ninstances < DAEMON_PSTATE_INSTANCES;
 	     i++)
@@ -2158,6 +2295,7 @@ daemon_free(struct daemon *d)
 			struct dproc *dp = proc_data(p);
 
 			proc_free(p);
+			free(dp->requester);
 			free(dp);
 		}
 		proc_ctx_done(&d->pctx);

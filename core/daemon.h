@@ -169,6 +169,7 @@ struct daemon_pstate {
 	const char *desc;     /* when not local: its description, or NULL */
 	bool expected;
 	bool conflict;
+	bool pending;	      /* a start is in flight (reservation held) */
 	size_t ninstances;    /* running copies (up to the array's size) */
 	uint32_t instances[DAEMON_PSTATE_INSTANCES]; /* view ids */
 };
@@ -197,6 +198,17 @@ bool daemon_may_activate(const struct daemon *d);
  * "message"}). */
 void daemon_peer_command(struct daemon *d, const char *from,
 			 const struct cJSON *req, struct cJSON *reply);
+
+/* A peer command (the "op"s of daemon_peer_command) to INSTANCE, as
+ * cluster_command(): FN gets the answer later, or -ECANCELED at exit
+ * (then only free ARG).  -ENOENT unknown instance, -EINVAL ourselves,
+ * other -errno: unreachable; FN is then not called. */
+struct cJSON;
+int daemon_peer_request(struct daemon *d, const char *instance,
+			const struct cJSON *body,
+			void (*fn)(void *arg, int err,
+				   const struct cJSON *reply),
+			void *arg);
 
 /* The loop ended for a cluster restart: main() executes the daemon
  * again with the same arguments. */

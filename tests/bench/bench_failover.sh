@@ -48,6 +48,7 @@ APPS="  five:
         numprocs: 5
         process_name: \"p_%(process_num)d\"
         startsecs: 0
+        start_sequence: 1
         expected_loading: 5"
 write3() { cluster_conf "$T/conf.yaml" "$1" 3 "$APPS"; }
 op_all() {
@@ -74,10 +75,10 @@ while [ $r -le "$ROUNDS" ]; do
 		i=1
 		while [ $i -le "$TRIALS" ]; do
 			a=$(wall_ms)
-			c n2 app start five >/dev/null || fail "app start failed"
+			out=$(c n2 app start five 2>&1) || fail "app start failed: $out"
 			b=$(wall_ms)
 			appstart="$appstart $(( b - a ))"
-			c n2 app stop five >/dev/null || fail "app stop failed"
+			out=$(c n2 app stop five 2>&1) || fail "app stop failed: $out"
 			i=$(( i + 1 ))
 		done
 		spread=$(c n1 --json status 'five:*' | python3 -c 'import json,sys; print(len({p["instance"] for p in json.load(sys.stdin)["processes"]}))')
