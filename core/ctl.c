@@ -24,6 +24,7 @@
 
 #include "core/cluster.h"
 #include "core/cluster_keyring.h"
+#include "core/ctl_cluster.h"
 #include "core/ctl_obs.h"
 #include "core/ctl_req.h"
 #include "core/ctl_stats.h"
@@ -1243,15 +1244,6 @@ post_reload(struct ctl *c, struct http_request *req)
 	strbuf_done(&body);
 }
 
-static void
-post_shutdown(struct ctl *c, struct http_request *req)
-{
-	static const char body[] = "{\"state\":\"SHUTTING_DOWN\"}";
-
-	http_reply_json(req, 202, body, sizeof(body) - 1);
-	daemon_shutdown(c->d);
-}
-
 /* ------------------------------------------------------------ dispatch */
 
 void
@@ -1267,6 +1259,7 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 	/* the observability routes first: they hold the CSRF guard */
 	if (ctl_obs_handle(c->obs, req, info) ||
 	    ctl_stats_handle(req, info, c->stats) ||
+	    ctl_cluster_handle(req, info, c->d) ||
 	    cluster_keyring_handle(req, info,
 				   cluster_keyring(daemon_cluster(c->d))))
 		return;
@@ -1328,8 +1321,6 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 				 "the daemon is stopping");
 	} else if (rt.kind == CTL_RELOAD) {
 		post_reload(c, req);
-	} else if (rt.kind == CTL_SHUTDOWN) {
-		post_shutdown(c, req);
 	} else if (rt.kind >= CTL_APP_START && rt.kind <= CTL_APP_RESTART) {
 		post_app(c, req, &rt, &b);
 	} else {
@@ -1412,4 +1403,10 @@ struct ctl_obs *
 ctl_obs(const struct ctl *c)
 {
 	return c->obs;
+}
+
+void
+ctl_reply_json(struct http_request *req, unsigned status, struct cJSON *root)
+{
+	reply_json(req, status, root);
 }
