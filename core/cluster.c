@@ -47,6 +47,7 @@ struct rproc {
 	int64_t start_wall_ms;
 	unsigned loading;
 	bool expected;
+	bool disabled; /* the program is disabled on its instance */
 	char *extra; /* extra arguments, "" when none */
 	char *desc;
 };
@@ -209,8 +210,9 @@ rproc_clear(struct rproc *p)
 
 /* ------------------------------------------------------------ records */
 
-/* A record: "STATE\tPID\tSTART_WALL_MS\tLOADING\tEXPECTED\tEXTRA_ARGS\t
- * DESCRIPTION" (EXPECTED: 1 when EXITED with an expected code). */
+/* A record: "STATE\tPID\tSTART_WALL_MS\tLOADING\tFLAGS\tEXTRA_ARGS\t
+ * DESCRIPTION" (FLAGS: 1 when EXITED with an expected code, plus 2 when
+ * the program is disabled on that instance). */
 static void
 flatten(char *s)
 {
@@ -238,7 +240,8 @@ encode_proc(const struct proc *p, char *buf, size_t len)
 				 ? f->start_wall_ms
 				 : 0),
 		     proc_config(p)->program->expected_loading,
-		     f->has_exitstatus && f->expected, extra, desc);
+		     (f->has_exitstatus && f->expected) | (f->disabled << 1),
+		     extra, desc);
 	return n < 0 ? 0 : MIN((size_t)n, len - 1);
 }
 
@@ -271,7 +274,8 @@ decode_proc(const uint8_t *v, size_t len, struct rproc *ret)
 	ret->pid = atoi(f[1]);
 	ret->start_wall_ms = start > 0 ? start : 0;
 	ret->loading = (unsigned)strtoul(f[3], NULL, 10);
-	ret->expected = strcmp(f[4], "1") == 0;
+	ret->expected = (strtoul(f[4], NULL, 10) & 1) != 0;
+	ret->disabled = (strtoul(f[4], NULL, 10) & 2) != 0;
 	ret->extra = xstrdup(f[5]);
 	ret->desc = xstrdup(f[6]);
 	free(s);
@@ -311,8 +315,10 @@ view_report(struct cluster *c, struct member *m, const struct rproc *rp)
 				     : 0,
 	};
 
-	if (inst != SCHED_NONE && pid != SCHED_NONE)
-		daemon_remote_event(c->d, pid, inst, &ev, rp->extra);
+	if (inst == SCHED_NONE || pid == SCHED_NONE)
+		return;
+	(void)sched_view_set_disabled(view(c), pid, inst, rp->disabled);
+	daemon_remote_event(c->d, pid, inst, &ev, rp->extra);
 }
 
 /* The state machine record: "STATE\tMASTER\tSTABLE\tRUNNING_HASH",
