@@ -32,7 +32,9 @@
 #include "core/logfile.h"
 #include "core/notify.h"
 #include "core/proc.h"
+#include "core/record.h"
 #include "core/statefile.h"
+#include "core/disabled.h"
 #include "core/util.h"
 #include "net/http.h"
 #include "sched/action.h"
@@ -94,6 +96,8 @@ struct daemon {
 	uint32_t shutdown_job;
 	bool killing; /* second SIGTERM: SIGKILL everything */
 	char *state_path;
+	struct disabled *disabled; /* programs disabled here (disabled.h) */
+	char *disabled_path;	   /* NULL without state_dir */
 	char *log_dir; /* a copy: the rules it came from may be retired */
 	bool state_dirty;
 	struct leftover *leftovers;
@@ -129,6 +133,8 @@ static bool is_master(const struct daemon *d);
 static void make_dir(const char *path);
 static void set_vid(struct daemon *d, struct proc *p, uint32_t vid);
 static void check_shutdown_done(struct daemon *d);
+static bool prog_disabled(const struct daemon *d,
+			  const struct rl_program *prog);
 
 /* ------------------------------------------------------------ accessors */
 
@@ -414,6 +420,9 @@ build_view(struct daemon *d)
 				      : SCHED_NONE);
 		if (proc_state(p) != PROC_STOPPED)
 			view_event(d, p, proc_state(p), NULL);
+		if (dp->vid != SCHED_NONE && proc_disabled(p))
+			(void)sched_view_set_disabled(d->view, dp->vid,
+						      d->local, true);
 	}
 	return 0;
 }
@@ -502,6 +511,7 @@ add_proc(struct daemon *d, const struct rl_process *rp, struct rules *owner)
 	dp->owner = owner;
 	dp->vid = SCHED_NONE;
 	proc_set_data(dp->proc, dp);
+	proc_set_disabled(dp->proc, prog_disabled(d, rp->program));
 	if (d->view != NULL)
 		set_vid(d, dp->proc,
 			sched_view_find_process(d->view, rp->namespec));
@@ -1093,25 +1103,22 @@ set_requester(struct proc *p, const char *from)
 /* A start on behalf of another instance: the admission check of
  * DESIGN.md 7.3 against our own view, then the spawn. */
 static void
-peer_start(struct daemon *d, struct proc *p, const cJSON *req, cJSON *reply,
-	   const char *from)
+peer_start(struct daemon *d, struct proc *p, const struct record_cmd *cmd,
+	   cJSON *reply, const char *from)
 {
 	const struct dproc *dp = proc_data(p);
-	const cJSON *load = cJSON_GetObjectItem(req, "load");
-	const cJSON *extra = cJSON_GetObjectItem(req, "extra_args");
-	unsigned total = 0, want;
+	unsigned total = 0, want = cmd->load;
 	int r;
 
 	if (proc_state_is_running(proc_state(p))) {
 		reply_proc(reply, p);
 		return;
 	}
-	if (!cJSON_IsNumber(load) || load->valuedouble < 0 ||
-	    load->valuedouble > 100) {
-		reply_error(reply, "BAD_REQUEST", "bad load");
+	if (proc_disabled(p)) {
+		reply_error(reply, "DISABLED", "%s is disabled on this instance",
+			    proc_namespec(p));
 		return;
 	}
-	want = (unsigned)load->valuedouble;
 	if (dp->vid != SCHED_NONE) {
 		r = sched_place_admit(d->view, d->local, dp->vid, want,
 				      rules_cluster(d->rules)->load_source,
@@ -1126,15 +1133,15 @@ peer_start(struct daemon *d, struct proc *p, const cJSON *req, cJSON *reply,
 			return;
 		}
 	}
-	if (cJSON_IsString(extra)) {
+	if (cmd->extra_args != NULL) {
 		char **argv = NULL;
 		size_t n = 0;
 
-		if (ctl_split_words(extra->valuestring, &argv, &n) < 0) {
+		if (ctl_split_words(cmd->extra_args, &argv, &n) < 0) {
 			reply_error(reply, "BAD_REQUEST", "bad extra_args");
 			return;
 		}
-		proc_set_extra_args(p, n > 0 ? xstrdup(extra->valuestring)
+		proc_set_extra_args(p, n > 0 ? xstrdup(cmd->extra_args)
 					     : NULL,
 				    n > 0 ? argv : NULL);
 		if (n == 0)
@@ -1151,21 +1158,14 @@ peer_start(struct daemon *d, struct proc *p, const cJSON *req, cJSON *reply,
 	reply_proc(reply, p);
 }
 
-void
-daemon_peer_command(struct daemon *d, const char *from, const cJSON *req,
-		    cJSON *reply)
+static void
+peer_command(struct daemon *d, const char *from, const struct record_cmd *cmd,
+	     cJSON *reply)
 {
-	const cJSON *op = cJSON_GetObjectItem(req, "op");
-	const cJSON *ns = cJSON_GetObjectItem(req, "namespec");
+	const char *o = record_op_to_string(cmd->op);
 	struct proc *p = NULL;
-	const char *o;
 
-	if (!cJSON_IsString(op)) {
-		reply_error(reply, "BAD_REQUEST", "no op");
-		return;
-	}
-	o = op->valuestring;
-	if (strcmp(o, "final") == 0) {
+	if (cmd->op == RECORD_OP_FINAL) {
 		const char *m = daemon_master_name(d);
 
 		if (m == NULL || strcmp(m, from) != 0) {
@@ -1174,85 +1174,66 @@ daemon_peer_command(struct daemon *d, const char *from, const cJSON *req,
 			return;
 		}
 		log_notice("cluster %s done by the master %s: exiting",
-			   cJSON_IsTrue(cJSON_GetObjectItem(req, "restart"))
-				   ? "restart"
-				   : "shutdown",
-			   from);
-		d->restart_requested =
-			cJSON_IsTrue(cJSON_GetObjectItem(req, "restart"));
+			   cmd->restart ? "restart" : "shutdown", from);
+		d->restart_requested = cmd->restart;
 		cJSON_AddBoolToObject(reply, "ok", true);
 		daemon_shutdown(d);
 		return;
 	}
-	if (strcmp(o, "shutdown") == 0 || strcmp(o, "restart") == 0) {
+	if (cmd->op == RECORD_OP_SHUTDOWN || cmd->op == RECORD_OP_RESTART) {
 		if (!is_master(d)) {
 			reply_error(reply, "NOT_MASTER", "not the master");
 			return;
 		}
 		log_notice("cluster %s requested by %s", o, from);
-		daemon_cluster_stop(d, o[0] == 'r', NULL, NULL);
+		daemon_cluster_stop(d, cmd->op == RECORD_OP_RESTART, NULL,
+				    NULL);
 		cJSON_AddBoolToObject(reply, "ok", true);
 		cJSON_AddStringToObject(
 			reply, "state",
 			sched_cstate_to_string(sched_fsm_state(d->fsm)));
 		return;
 	}
-	if (!cJSON_IsString(ns) ||
-	    (p = daemon_find_proc(d, ns->valuestring)) == NULL ||
+	if ((p = daemon_find_proc(d, cmd->namespec)) == NULL ||
 	    !daemon_proc_listed(p)) {
 		reply_error(reply, "BAD_NAME", "no such process");
 		return;
 	}
-	if (strcmp(o, "start") == 0) {
+	if (cmd->op == RECORD_OP_START) {
 		if (d->phase != DAEMON_OPERATION)
 			reply_error(reply, "SHUTTING_DOWN",
 				    "the daemon is not operating");
 		else
-			peer_start(d, p, req, reply, from);
-	} else if (strcmp(o, "stop") == 0) {
+			peer_start(d, p, cmd, reply, from);
+	} else if (cmd->op == RECORD_OP_STOP) {
 		if (!proc_state_is_stopped(proc_state(p)))
 			set_requester(p, from);
 		(void)proc_stop(p);
 		reply_proc(reply, p);
-	} else if (strcmp(o, "event") == 0) {
-		const cJSON *st = cJSON_GetObjectItem(req, "state");
+	} else if (cmd->op == RECORD_OP_EVENT) {
 		uint32_t inst = sched_view_find_instance(d->view, from);
-		int code = cJSON_IsString(st)
-				   ? sched_proc_state_from_string(st->valuestring)
-				   : -1;
-		struct sched_event ev = {0};
+		struct sched_event ev = {
+			.state = cmd->state,
+			.pid = cmd->pid,
+			.uptime_ms = cmd->uptime_ms,
+			.expected_exit = cmd->expected,
+			.version = cmd->version,
+		};
 
-		if (code < 0 || inst == SCHED_NONE ||
+		if (inst == SCHED_NONE ||
 		    daemon_proc_view_id(d, p) == SCHED_NONE) {
 			reply_error(reply, "BAD_REQUEST", "bad event");
 			return;
 		}
-		ev.state = (enum sched_proc_state)code;
-		ev.pid = (int)cJSON_GetNumberValue(
-			cJSON_GetObjectItem(req, "pid"));
-		ev.uptime_ms = (int64_t)cJSON_GetNumberValue(
-			cJSON_GetObjectItem(req, "uptime_ms"));
-		ev.expected_exit =
-			cJSON_IsTrue(cJSON_GetObjectItem(req, "expected"));
-		ev.version = json_version(req);
 		daemon_remote_event(d, daemon_proc_view_id(d, p), inst, &ev,
 				    NULL);
 		cJSON_AddBoolToObject(reply, "ok", true);
-	} else if (strcmp(o, "log") == 0) {
-		const cJSON *st = cJSON_GetObjectItem(req, "stream");
-		const cJSON *nb = cJSON_GetObjectItem(req, "bytes");
+	} else if (cmd->op == RECORD_OP_LOG) {
 		struct logfile *lf = proc_logfile(
-			p, cJSON_IsString(st) &&
-					   strcmp(st->valuestring, "stderr") == 0
-				   ? PROC_STDERR
-				   : PROC_STDOUT);
+			p, cmd->stream == RECORD_STDERR ? PROC_STDERR
+							: PROC_STDOUT);
 		struct strbuf out = STRBUF_INIT;
-		int r = lf == NULL ? -ENOENT
-			: !cJSON_IsNumber(nb) || nb->valuedouble < 0 ||
-					nb->valuedouble > (16 << 20)
-				? -EINVAL
-				: logfile_tail(lf, (size_t)nb->valuedouble,
-					       &out);
+		int r = lf == NULL ? -ENOENT : logfile_tail(lf, cmd->bytes, &out);
 
 		if (lf == NULL) {
 			reply_error(reply, "NO_FILE", "no log file for that "
@@ -1272,18 +1253,44 @@ daemon_peer_command(struct daemon *d, const char *from, const cJSON *req,
 			free(b64);
 		}
 		strbuf_done(&out);
-	} else if (strcmp(o, "signal") == 0) {
-		const cJSON *sig = cJSON_GetObjectItem(req, "signal");
-		int r = cJSON_IsNumber(sig) ? proc_signal(p, sig->valueint)
-					    : -EINVAL;
+	} else if (cmd->op == RECORD_OP_DISABLE ||
+		   cmd->op == RECORD_OP_ENABLE) {
+		int r = daemon_set_disabled(d, p, cmd->op == RECORD_OP_DISABLE);
+
+		if (r < 0)
+			reply_error(reply, "BAD_REQUEST", "%s", strerror(-r));
+		else
+			cJSON_AddBoolToObject(reply, "ok", true);
+	} else if (cmd->op == RECORD_OP_SIGNAL) {
+		int r = proc_signal(p, cmd->signal);
 
 		if (r < 0)
 			reply_error(reply, "NOT_RUNNING", "%s", strerror(-r));
 		else
 			reply_proc(reply, p);
-	} else {
-		reply_error(reply, "BAD_REQUEST", "unknown op '%s'", o);
 	}
+}
+
+/* The body is checked whole by record_cmd_from_json() first: a name
+ * that cannot be one is a process we do not have. */
+void
+daemon_peer_command(struct daemon *d, const char *from, const cJSON *req,
+		    cJSON *reply)
+{
+	struct record_cmd cmd;
+	char msg[160];
+	int r = record_cmd_from_json(req, &cmd, msg, sizeof(msg));
+
+	if (r == -ENOENT) {
+		reply_error(reply, "BAD_NAME", "no such process");
+		return;
+	}
+	if (r < 0) {
+		reply_error(reply, "BAD_REQUEST", "%s", msg);
+		return;
+	}
+	peer_command(d, from, &cmd, reply);
+	record_cmd_clear(&cmd);
 }
 
 /* ------------------------------------------------------------ cluster API */
@@ -1884,6 +1891,121 @@ start_added(struct daemon *d, const struct added *v, size_t n)
 	}
 }
 
+/* ------------------------------------------------------------ disable */
+
+static bool
+prog_disabled(const struct daemon *d, const struct rl_program *prog)
+{
+	char key[DISABLED_KEY_MAX + 1];
+
+	return disabled_make_key(prog->app->name, prog->name, key,
+				 sizeof(key)) == 0 &&
+	       disabled_has(d->disabled, key);
+}
+
+static void
+save_disabled(struct daemon *d)
+{
+	int r;
+
+	if (d->disabled_path == NULL)
+		return; /* without state_dir, until the daemon stops */
+	r = disabled_save(d->disabled, d->disabled_path);
+	if (r < 0) {
+		errno = -r;
+		log_warn("cannot save '%s'", d->disabled_path);
+	}
+}
+
+static void
+load_disabled(struct daemon *d, const char *state_dir)
+{
+	int r;
+
+	d->disabled = disabled_new();
+	if (state_dir == NULL)
+		return;
+	d->disabled_path = xasprintf("%s/disabled", state_dir);
+	r = disabled_load(d->disabled, d->disabled_path);
+	if (r < 0 && r != -ENOENT) {
+		errno = -r;
+		log_warn("cannot read '%s': every program enabled",
+			 d->disabled_path);
+	} else if (disabled_count(d->disabled) > 0) {
+		log_notice("%zu program(s) disabled on this instance (%s)",
+			   disabled_count(d->disabled), d->disabled_path);
+	}
+}
+
+/* A reload keeps the disabled programs that still exist. */
+static void
+prune_disabled(struct daemon *d)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < disabled_count(d->disabled);) {
+		char *key = xstrdup(disabled_key(d->disabled, i));
+		char *colon = strchr(key, ':');
+
+		*colon = '\0';
+		if (rules_find_program(d->rules, key, colon + 1) == NULL) {
+			*colon = ':';
+			log_info("%s: no longer configured, no longer disabled",
+				 key);
+			(void)disabled_set(d->disabled, key, false);
+			changed = true;
+		} else {
+			i++;
+		}
+		free(key);
+	}
+	if (changed)
+		save_disabled(d);
+}
+
+int
+daemon_set_disabled(struct daemon *d, struct proc *p, bool disabled)
+{
+	const struct rl_program *prog = proc_config(p)->program;
+	char key[DISABLED_KEY_MAX + 1];
+	int r;
+
+	r = disabled_make_key(prog->app->name, prog->name, key, sizeof(key));
+	if (r < 0)
+		return r;
+	r = disabled_set(d->disabled, key, disabled);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		log_notice("%s: %s on this instance", key,
+			   disabled ? "disabled" : "enabled");
+		save_disabled(d);
+	}
+	for (struct proc *q = daemon_first_proc(d); q; q = proc_next(q)) {
+		const struct rl_program *qp = proc_config(q)->program;
+		const struct dproc *dq = proc_data(q);
+
+		if (strcmp(qp->name, prog->name) != 0 ||
+		    strcmp(qp->app->name, prog->app->name) != 0)
+			continue;
+		proc_set_disabled(q, disabled);
+		if (dq->vid != SCHED_NONE)
+			(void)sched_view_set_disabled(d->view, dq->vid,
+						      d->local, disabled);
+		if (disabled && !proc_state_is_stopped(proc_state(q)))
+			(void)proc_stop(q);
+		cluster_proc_changed(d->cluster, q);
+		tell_watchers(d, q, SCHED_NONE, false);
+	}
+	return 0;
+}
+
+bool
+daemon_program_disabled(const struct daemon *d, const struct proc *p)
+{
+	return prog_disabled(d, proc_config(p)->program);
+}
+
 static int
 load_rules(struct daemon *d, struct rules **ret, struct rl_diags *diags)
 {
@@ -1975,6 +2097,7 @@ daemon_reload(struct daemon *d, struct rl_diags *diags,
 		nadded++;
 	}
 	d->rules = nr;
+	prune_disabled(d);
 	d->retired = xreallocarray(d->retired, d->nretired + 1,
 				   sizeof(*d->retired));
 	d->retired[d->nretired++] = old;
@@ -2274,6 +2397,7 @@ daemon_new(struct ev_loop *loop, const struct daemon_opts *o,
 		make_dir(ic->state_dir);
 		d->state_path = xasprintf("%s/children", ic->state_dir);
 	}
+	load_disabled(d, ic->state_dir);
 	if (ic->log_dir != NULL) {
 		make_dir(ic->log_dir);
 		d->log_dir = xstrdup(ic->log_dir);
@@ -2382,6 +2506,8 @@ daemon_free(struct daemon *d)
 	free(d->index);
 	free(d->byvid);
 	free(d->state_path);
+	d->disabled = disabled_free(d->disabled);
+	free(d->disabled_path);
 	free(d->log_dir);
 	free(d->config);
 	free(d->name);
