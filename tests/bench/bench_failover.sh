@@ -75,7 +75,7 @@ while [ $r -le "$ROUNDS" ]; do
 		# hyperfine times the CLI alone (a stop before each run)
 		sock=$T/n2/control.sock
 		out=$(c n2 app start five 2>&1) || fail "app start failed: $out"
-		spread=$(c n1 --json status 'five:*' | python3 -c 'import json,sys; print(len({p["instance"] for p in json.load(sys.stdin)["processes"]}))')
+		spread=$(c n2 --json status 'five:*' | python3 -c 'import json,sys; print(len({p["instance"] for p in json.load(sys.stdin)["processes"]}))')
 		hyperfine -N --runs "$TRIALS" --export-json "$T/hf.json" \
 			--prepare "$CLI -s $sock app stop five" \
 			"$CLI -s $sock app start five" >"$T/hf.out" 2>&1 ||
