@@ -48,6 +48,7 @@ struct rproc {
 	int64_t start_wall_ms;
 	unsigned loading;
 	bool expected;
+	bool disabled; /* the program is disabled on its instance */
 	char *extra; /* extra arguments, "" when none */
 	char *desc;
 };
@@ -226,6 +227,7 @@ encode_proc(const struct proc *p, char *buf, size_t len)
 				 : 0,
 		.loading = proc_config(p)->program->expected_loading,
 		.expected = f->has_exitstatus && f->expected,
+		.disabled = f->disabled,
 		.extra = (char *)proc_extra_args(p),
 		.desc = desc,
 	};
@@ -248,6 +250,7 @@ decode_proc(const uint8_t *v, size_t len, struct rproc *ret)
 	ret->start_wall_ms = r.start_wall_ms;
 	ret->loading = r.loading;
 	ret->expected = r.expected;
+	ret->disabled = r.disabled;
 	ret->extra = r.extra;
 	ret->desc = r.desc;
 	return 0;
@@ -286,8 +289,10 @@ view_report(struct cluster *c, struct member *m, const struct rproc *rp)
 				     : 0,
 	};
 
-	if (inst != SCHED_NONE && pid != SCHED_NONE)
-		daemon_remote_event(c->d, pid, inst, &ev, rp->extra);
+	if (inst == SCHED_NONE || pid == SCHED_NONE)
+		return;
+	(void)sched_view_set_disabled(view(c), pid, inst, rp->disabled);
+	daemon_remote_event(c->d, pid, inst, &ev, rp->extra);
 }
 
 /* The state machine record: "STATE\tMASTER\tSTABLE\tRUNNING_HASH",

@@ -33,6 +33,7 @@
 #include "core/proc.h"
 #include "core/record.h"
 #include "core/statefile.h"
+#include "core/disabled.h"
 #include "core/util.h"
 #include "net/http.h"
 #include "sched/action.h"
@@ -93,6 +94,8 @@ struct daemon {
 	uint32_t shutdown_job;
 	bool killing; /* second SIGTERM: SIGKILL everything */
 	char *state_path;
+	struct disabled *disabled; /* programs disabled here (disabled.h) */
+	char *disabled_path;	   /* NULL without state_dir */
 	char *log_dir; /* a copy: the rules it came from may be retired */
 	bool state_dirty;
 	struct leftover *leftovers;
@@ -128,6 +131,8 @@ static bool is_master(const struct daemon *d);
 static void make_dir(const char *path);
 static void set_vid(struct daemon *d, struct proc *p, uint32_t vid);
 static void check_shutdown_done(struct daemon *d);
+static bool prog_disabled(const struct daemon *d,
+			  const struct rl_program *prog);
 
 /* ------------------------------------------------------------ accessors */
 
@@ -413,6 +418,9 @@ build_view(struct daemon *d)
 				      : SCHED_NONE);
 		if (proc_state(p) != PROC_STOPPED)
 			view_event(d, p, proc_state(p), NULL);
+		if (dp->vid != SCHED_NONE && proc_disabled(p))
+			(void)sched_view_set_disabled(d->view, dp->vid,
+						      d->local, true);
 	}
 	return 0;
 }
@@ -500,6 +508,7 @@ add_proc(struct daemon *d, const struct rl_process *rp, struct rules *owner)
 	dp->owner = owner;
 	dp->vid = SCHED_NONE;
 	proc_set_data(dp->proc, dp);
+	proc_set_disabled(dp->proc, prog_disabled(d, rp->program));
 	if (d->view != NULL)
 		set_vid(d, dp->proc,
 			sched_view_find_process(d->view, rp->namespec));
@@ -1060,6 +1069,11 @@ peer_start(struct daemon *d, struct proc *p, const struct record_cmd *cmd,
 		reply_proc(reply, p);
 		return;
 	}
+	if (proc_disabled(p)) {
+		reply_error(reply, "DISABLED", "%s is disabled on this instance",
+			    proc_namespec(p));
+		return;
+	}
 	if (dp->vid != SCHED_NONE) {
 		r = sched_place_admit(d->view, d->local, dp->vid, want,
 				      rules_cluster(d->rules)->load_source,
@@ -1178,6 +1192,14 @@ peer_command(struct daemon *d, const char *from, const struct record_cmd *cmd,
 			free(b64);
 		}
 		strbuf_done(&out);
+	} else if (cmd->op == RECORD_OP_DISABLE ||
+		   cmd->op == RECORD_OP_ENABLE) {
+		int r = daemon_set_disabled(d, p, cmd->op == RECORD_OP_DISABLE);
+
+		if (r < 0)
+			reply_error(reply, "BAD_REQUEST", "%s", strerror(-r));
+		else
+			cJSON_AddBoolToObject(reply, "ok", true);
 	} else if (cmd->op == RECORD_OP_SIGNAL) {
 		int r = proc_signal(p, cmd->signal);
 
@@ -1806,6 +1828,121 @@ start_added(struct daemon *d, const struct added *v, size_t n)
 	}
 }
 
+/* ------------------------------------------------------------ disable */
+
+static bool
+prog_disabled(const struct daemon *d, const struct rl_program *prog)
+{
+	char key[DISABLED_KEY_MAX + 1];
+
+	return disabled_make_key(prog->app->name, prog->name, key,
+				 sizeof(key)) == 0 &&
+	       disabled_has(d->disabled, key);
+}
+
+static void
+save_disabled(struct daemon *d)
+{
+	int r;
+
+	if (d->disabled_path == NULL)
+		return; /* without state_dir, until the daemon stops */
+	r = disabled_save(d->disabled, d->disabled_path);
+	if (r < 0) {
+		errno = -r;
+		log_warn("cannot save '%s'", d->disabled_path);
+	}
+}
+
+static void
+load_disabled(struct daemon *d, const char *state_dir)
+{
+	int r;
+
+	d->disabled = disabled_new();
+	if (state_dir == NULL)
+		return;
+	d->disabled_path = xasprintf("%s/disabled", state_dir);
+	r = disabled_load(d->disabled, d->disabled_path);
+	if (r < 0 && r != -ENOENT) {
+		errno = -r;
+		log_warn("cannot read '%s': every program enabled",
+			 d->disabled_path);
+	} else if (disabled_count(d->disabled) > 0) {
+		log_notice("%zu program(s) disabled on this instance (%s)",
+			   disabled_count(d->disabled), d->disabled_path);
+	}
+}
+
+/* A reload keeps the disabled programs that still exist. */
+static void
+prune_disabled(struct daemon *d)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < disabled_count(d->disabled);) {
+		char *key = xstrdup(disabled_key(d->disabled, i));
+		char *colon = strchr(key, ':');
+
+		*colon = '\0';
+		if (rules_find_program(d->rules, key, colon + 1) == NULL) {
+			*colon = ':';
+			log_info("%s: no longer configured, no longer disabled",
+				 key);
+			(void)disabled_set(d->disabled, key, false);
+			changed = true;
+		} else {
+			i++;
+		}
+		free(key);
+	}
+	if (changed)
+		save_disabled(d);
+}
+
+int
+daemon_set_disabled(struct daemon *d, struct proc *p, bool disabled)
+{
+	const struct rl_program *prog = proc_config(p)->program;
+	char key[DISABLED_KEY_MAX + 1];
+	int r;
+
+	r = disabled_make_key(prog->app->name, prog->name, key, sizeof(key));
+	if (r < 0)
+		return r;
+	r = disabled_set(d->disabled, key, disabled);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		log_notice("%s: %s on this instance", key,
+			   disabled ? "disabled" : "enabled");
+		save_disabled(d);
+	}
+	for (struct proc *q = daemon_first_proc(d); q; q = proc_next(q)) {
+		const struct rl_program *qp = proc_config(q)->program;
+		const struct dproc *dq = proc_data(q);
+
+		if (strcmp(qp->name, prog->name) != 0 ||
+		    strcmp(qp->app->name, prog->app->name) != 0)
+			continue;
+		proc_set_disabled(q, disabled);
+		if (dq->vid != SCHED_NONE)
+			(void)sched_view_set_disabled(d->view, dq->vid,
+						      d->local, disabled);
+		if (disabled && !proc_state_is_stopped(proc_state(q)))
+			(void)proc_stop(q);
+		cluster_proc_changed(d->cluster, q);
+		tell_watchers(d, q, SCHED_NONE, false);
+	}
+	return 0;
+}
+
+bool
+daemon_program_disabled(const struct daemon *d, const struct proc *p)
+{
+	return prog_disabled(d, proc_config(p)->program);
+}
+
 static int
 load_rules(struct daemon *d, struct rules **ret, struct rl_diags *diags)
 {
@@ -1897,6 +2034,7 @@ daemon_reload(struct daemon *d, struct rl_diags *diags,
 		nadded++;
 	}
 	d->rules = nr;
+	prune_disabled(d);
 	d->retired = xreallocarray(d->retired, d->nretired + 1,
 				   sizeof(*d->retired));
 	d->retired[d->nretired++] = old;
@@ -2194,6 +2332,7 @@ daemon_new(struct ev_loop *loop, const struct daemon_opts *o,
 		make_dir(ic->state_dir);
 		d->state_path = xasprintf("%s/children", ic->state_dir);
 	}
+	load_disabled(d, ic->state_dir);
 	if (ic->log_dir != NULL) {
 		make_dir(ic->log_dir);
 		d->log_dir = xstrdup(ic->log_dir);
@@ -2302,6 +2441,8 @@ daemon_free(struct daemon *d)
 	free(d->index);
 	free(d->byvid);
 	free(d->state_path);
+	d->disabled = disabled_free(d->disabled);
+	free(d->disabled_path);
 	free(d->log_dir);
 	free(d->config);
 	free(d->name);

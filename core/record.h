@@ -9,9 +9,10 @@
  * means (core/cluster.c, core/daemon.c).
  *
  * The process record, under the process's namespec:
- *   STATE\tPID\tSTART_WALL_MS\tLOADING\tEXPECTED\tEXTRA_ARGS\tDESCRIPTION
- * (EXPECTED "1" when EXITED with an expected code, else "0"; the
- * description is any text after the sixth tab).
+ *   STATE\tPID\tSTART_WALL_MS\tLOADING\tFLAGS\tEXTRA_ARGS\tDESCRIPTION
+ * (FLAGS "0" to "3": 1 when EXITED with an expected code, plus 2 when
+ * the program is disabled on that instance; the description is any
+ * text after the sixth tab).
  * The state machine record, under "@fsm":
  *   STATE\tMASTER\tSTABLE\tRUNNING_HASH
  * (MASTER "-" when none, STABLE "0" or "1", RUNNING_HASH 16 lowercase
@@ -50,6 +51,7 @@ struct record_proc {
 	int64_t start_wall_ms; /* 0..RECORD_WALL_MAX, 0 when not running */
 	unsigned loading;      /* 0..RECORD_LOADING_MAX */
 	bool expected;
+	bool disabled; /* the program is disabled on its instance */
 	char *extra; /* extra arguments, "" when none */
 	char *desc;
 };
@@ -88,6 +90,8 @@ enum record_op {
 	RECORD_OP_EVENT,    /* namespec, state, pid, uptime_ms, expected */
 	RECORD_OP_SHUTDOWN, /* nothing */
 	RECORD_OP_RESTART,  /* nothing */
+	RECORD_OP_DISABLE,  /* namespec: its program, on the target */
+	RECORD_OP_ENABLE,   /* namespec */
 	_RECORD_OP_MAX,
 };
 

@@ -842,6 +842,8 @@ sched_view_set_disabled(struct sched_view *v, uint32_t proc, uint32_t inst,
 	if (proc >= v->nprocs || inst >= v->ninst)
 		return -ENOENT;
 	p = &v->procs[proc];
+	if (!disabled && find_pinfo(p, inst) == NULL)
+		return 0; /* keep the reports sparse */
 	pi = get_pinfo(p, inst);
 	if (pi->disabled != disabled) {
 		pi->disabled = disabled;
