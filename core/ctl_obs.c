@@ -30,6 +30,7 @@
 #include "net/swim.h"
 #include "net/wire.h"
 #include "sched/app.h"
+#include "sched/fsm.h"
 #include "sched/view.h"
 #include "stats/stats.h"
 
@@ -412,13 +413,10 @@ sample(struct metrics *m, double v, const char *k1, const char *v1,
 static void
 metrics_cluster(struct ctl_obs *o, struct metrics *m)
 {
-	static const char *const phases[_DAEMON_PHASE_MAX] = {
-		[DAEMON_LEFTOVERS] = "SYNCHRONIZATION",
-		[DAEMON_OPERATION] = "OPERATION",
-		[DAEMON_SHUTTING_DOWN] = "SHUTTING_DOWN",
-	};
 	const struct sched_view *v = daemon_view(o->d);
-	enum daemon_phase ph = daemon_phase(o->d);
+	const struct sched_fsm *f = daemon_fsm(o->d);
+	enum sched_cstate cs = f ? sched_fsm_state(f) : SCHED_CS_OFF;
+	const char *master = daemon_master_name(o->d);
 	size_t n = sched_view_ninstances(v);
 	struct stats_node_summary ns;
 
@@ -431,12 +429,19 @@ metrics_cluster(struct ctl_obs *o, struct metrics *m)
 	       NULL);
 	metrics_family(m, P "cluster_state", METRICS_GAUGE,
 		       "1 for the state the cluster is in, 0 for the others.");
-	for (int i = 0; i < _DAEMON_PHASE_MAX; i++)
-		sample(m, ph == (enum daemon_phase)i, "state", phases[i], NULL,
+	for (int i = 0; i < _SCHED_CS_MAX; i++)
+		sample(m, cs == (enum sched_cstate)i, "state",
+		       sched_cstate_to_string((enum sched_cstate)i), NULL,
 		       NULL);
 	metrics_family(m, P "cluster_master", METRICS_GAUGE,
-		       "1 for the instance that is the master.");
-	sample(m, 1, "node", instance_name(o), NULL, NULL);
+		       "1 for the instance that is the master (none while "
+		       "no master is elected).");
+	if (master != NULL)
+		sample(m, 1, "node", master, NULL, NULL);
+	metrics_family(m, P "cluster_degraded", METRICS_GAUGE,
+		       "1 when a synchro condition (STRICT, LIST, CORE) does "
+		       "not hold.");
+	sample(m, f != NULL && sched_fsm_degraded(f), NULL, NULL, NULL, NULL);
 
 	metrics_family(m, P "instance_state", METRICS_GAUGE,
 		       "1 for the state each instance is in, 0 for the others.");
