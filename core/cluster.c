@@ -51,6 +51,7 @@ struct rproc {
 	bool disabled; /* the program is disabled on its instance */
 	char *extra; /* extra arguments, "" when none */
 	char *desc;
+	uint64_t version; /* of the KV record */
 };
 
 /* A peer command waiting for its answer.  Commands to one member go
@@ -256,22 +257,26 @@ decode_proc(const uint8_t *v, size_t len, struct rproc *ret)
 	return 0;
 }
 
-static void
+static uint64_t
 publish(struct cluster *c, const struct proc *p)
 {
 	char buf[WIRE_VALUE_MAX];
 	size_t len = encode_proc(p, buf, sizeof(buf));
 	const char *ns = proc_namespec(p);
+	int64_t version;
 	size_t i;
 
-	if (swim_kv_set(transport_swim(c->t), util_now_ms(), ns, buf, len) < 0)
-		return;
+	version = swim_kv_set(transport_swim(c->t), util_now_ms(), ns, buf,
+			      len);
+	if (version < 0)
+		return 0;
 	for (i = 0; i < c->npublished; i++)
 		if (strcmp(c->published[i], ns) == 0)
-			return;
+			return (uint64_t)version;
 	c->published = xreallocarray(c->published, c->npublished + 1,
 				     sizeof(*c->published));
 	c->published[c->npublished++] = xstrdup(ns);
+	return (uint64_t)version;
 }
 
 static void
@@ -287,6 +292,7 @@ view_report(struct cluster *c, struct member *m, const struct rproc *rp)
 		.uptime_ms = rp->start_wall_ms > 0 && wall > rp->start_wall_ms
 				     ? wall - rp->start_wall_ms
 				     : 0,
+		.version = rp->version,
 	};
 
 	if (inst == SCHED_NONE || pid == SCHED_NONE)
@@ -368,6 +374,7 @@ on_kv(struct cluster *c, struct member *m, const struct swim_event *ev)
 		return;
 	}
 	rp.namespec = ns;
+	rp.version = ev->version;
 	if (i < m->nprocs) {
 		rproc_clear(&m->procs[i]);
 	} else {
@@ -1000,13 +1007,16 @@ cluster_set_obs(struct cluster *c, struct ctl_obs *o)
 				   swim_counters(transport_swim(c->t)));
 }
 
-void
+uint64_t
 cluster_proc_changed(struct cluster *c, const struct proc *p)
 {
+	uint64_t version;
+
 	if (c == NULL || !daemon_proc_listed(p))
-		return;
-	publish(c, p);
+		return 0;
+	version = publish(c, p);
 	transport_kick(c->t);
+	return version;
 }
 
 void

@@ -25,6 +25,7 @@
 
 #include "core/cluster.h"
 #include "core/ctl.h"
+#include "core/ctl_cluster.h"
 #include "core/ctl_obs.h"
 #include "core/ctl_req.h"
 #include "core/log.h"
@@ -66,6 +67,7 @@ struct dproc {
 	const struct rl_process *next_conf; /* PENDING_RECREATE */
 	bool restart_after;
 	char *requester; /* the instance that asked the last start/stop */
+	uint64_t version; /* of its record in the gossip */
 };
 
 struct daemon {
@@ -463,6 +465,7 @@ notify_requester(struct daemon *d, struct proc *p)
 				: 0);
 		cJSON_AddBoolToObject(body, "expected",
 				      f->has_exitstatus && f->expected);
+		cJSON_AddNumberToObject(body, "version", (double)dp->version);
 		(void)cluster_command(d->cluster, inst, body, on_event_reply,
 				      NULL);
 		cJSON_Delete(body);
@@ -489,7 +492,7 @@ on_proc_change(struct proc *p, enum proc_state from, void *data)
 		d->state_dirty = true;
 	}
 	view_event(d, p, from, &acts);
-	cluster_proc_changed(d->cluster, p);
+	dp->version = cluster_proc_changed(d->cluster, p);
 	notify_requester(d, p);
 	run_actions(d, &acts);
 	sched_actions_done(&acts);
@@ -563,6 +566,19 @@ struct peer_op {
 	bool start;
 };
 
+/* The record version of a peer's answer or event (JSON numbers are
+ * doubles: exact up to 2^53, and versions are generation << 32 | n). */
+static uint64_t
+json_version(const cJSON *o)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, "version");
+
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 &&
+			       v->valuedouble < 9007199254740992.0
+		       ? (uint64_t)v->valuedouble
+		       : 0;
+}
+
 static void
 peer_refused(struct daemon *d, uint32_t proc, uint32_t inst)
 {
@@ -609,6 +625,7 @@ on_peer_reply(void *arg, int err, const cJSON *reply)
 			cJSON_GetObjectItem(reply, "uptime_ms"));
 		ev.expected_exit =
 			cJSON_IsTrue(cJSON_GetObjectItem(reply, "expected"));
+		ev.version = json_version(reply);
 		daemon_remote_event(d, op->proc, op->inst, &ev, NULL);
 		goto out;
 	}
@@ -808,6 +825,30 @@ fsm_setup(struct daemon *d)
 	fsm_kick(d);
 }
 
+/* The master in FINAL (its stop sequence done) tells every RUNNING
+ * instance to finish too: a slave that missed SHUTTING_DOWN in the
+ * gossip would otherwise see the master leave and elect another. */
+static bool
+is_master_of_record(const struct daemon *d)
+{
+	return d->fsm != NULL && sched_fsm_master(d->fsm) == d->local;
+}
+
+static void
+tell_final(struct daemon *d)
+{
+	cJSON *body = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(body, "op", "final");
+	cJSON_AddBoolToObject(body, "restart", d->restart_requested);
+	for (uint32_t i = 0; i < sched_view_ninstances(d->view); i++)
+		if (i != d->local && sched_view_instance(d->view, i)->state ==
+					     SCHED_INST_RUNNING)
+			(void)cluster_command(d->cluster, i, body,
+					      on_event_reply, NULL);
+	cJSON_Delete(body);
+}
+
 static void
 fsm_apply(struct daemon *d, unsigned bits)
 {
@@ -847,6 +888,8 @@ fsm_apply(struct daemon *d, unsigned bits)
 	if (bits & SCHED_FSM_DO_FINAL) {
 		d->restart_requested =
 			sched_fsm_final_kind(d->fsm) == SCHED_CS_RESTARTING;
+		if (is_master_of_record(d))
+			tell_final(d);
 		daemon_shutdown(d);
 	}
 }
@@ -1033,6 +1076,7 @@ static void
 reply_proc(cJSON *reply, const struct proc *p)
 {
 	const struct proc_fsm *f = proc_fsm(p);
+	const struct dproc *dp = proc_data(p);
 
 	cJSON_AddBoolToObject(reply, "ok", true);
 	cJSON_AddStringToObject(reply, "state", proc_state_to_string(f->state));
@@ -1044,6 +1088,7 @@ reply_proc(cJSON *reply, const struct proc *p)
 					: 0);
 	cJSON_AddBoolToObject(reply, "expected",
 			      f->has_exitstatus && f->expected);
+	cJSON_AddNumberToObject(reply, "version", (double)dp->version);
 }
 
 static void
@@ -1120,6 +1165,21 @@ peer_command(struct daemon *d, const char *from, const struct record_cmd *cmd,
 	const char *o = record_op_to_string(cmd->op);
 	struct proc *p = NULL;
 
+	if (cmd->op == RECORD_OP_FINAL) {
+		const char *m = daemon_master_name(d);
+
+		if (m == NULL || strcmp(m, from) != 0) {
+			reply_error(reply, "NOT_MASTER",
+				    "%s is not our master", from);
+			return;
+		}
+		log_notice("cluster %s done by the master %s: exiting",
+			   cmd->restart ? "restart" : "shutdown", from);
+		d->restart_requested = cmd->restart;
+		cJSON_AddBoolToObject(reply, "ok", true);
+		daemon_shutdown(d);
+		return;
+	}
 	if (cmd->op == RECORD_OP_SHUTDOWN || cmd->op == RECORD_OP_RESTART) {
 		if (!is_master(d)) {
 			reply_error(reply, "NOT_MASTER", "not the master");
@@ -1157,6 +1217,7 @@ peer_command(struct daemon *d, const char *from, const struct record_cmd *cmd,
 			.pid = cmd->pid,
 			.uptime_ms = cmd->uptime_ms,
 			.expected_exit = cmd->expected,
+			.version = cmd->version,
 		};
 
 		if (inst == SCHED_NONE ||
@@ -1301,7 +1362,9 @@ on_stop_reply(void *arg, int err, const cJSON *reply)
 	const cJSON *msg = reply ? cJSON_GetObjectItem(reply, "message")
 				 : NULL;
 
-	if (sr->done != NULL && err != -ECANCELED) {
+	if (sr->done != NULL && err == -ECANCELED) {
+		sr->done(sr->arg, -ECANCELED, "the daemon is exiting");
+	} else if (sr->done != NULL) {
 		if (err != 0)
 			sr->done(sr->arg, -ECOMM, "the master did not answer");
 		else if (!cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok")))
@@ -2262,6 +2325,8 @@ start_api(struct daemon *d)
 		log_error("cannot create the HTTP server");
 		return -ENOMEM;
 	}
+	/* POST /v1/plan changes nothing: a read for http_public_read */
+	http_server_set_is_read(d->http, ctl_cluster_is_read);
 	if (ic->control != NULL) {
 		dir = xstrdup(ic->control);
 		slash = strrchr(dir, '/');

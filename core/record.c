@@ -298,7 +298,7 @@ static const char *const op_names[] = {
 	[RECORD_OP_SIGNAL] = "signal",   [RECORD_OP_LOG] = "log",
 	[RECORD_OP_EVENT] = "event",     [RECORD_OP_SHUTDOWN] = "shutdown",
 	[RECORD_OP_RESTART] = "restart", [RECORD_OP_DISABLE] = "disable",
-	[RECORD_OP_ENABLE] = "enable",
+	[RECORD_OP_ENABLE] = "enable",   [RECORD_OP_FINAL] = "final",
 };
 
 static const char *const stream_names[] = {
@@ -424,6 +424,16 @@ cmd_fields(const cJSON *req, struct record_cmd *c, const char **ret_extra)
 		if (!get_int(req, "uptime_ms", 0, RECORD_WALL_MAX, 0, &v))
 			return "bad event";
 		c->uptime_ms = (int64_t)v;
+		/* JSON numbers are exact integers up to 2^53 */
+		if (!get_int(req, "version", 0, 9007199254740991.0, 0, &v))
+			return "bad event";
+		c->version = (uint64_t)v;
+		break;
+	case RECORD_OP_FINAL:
+		it = cJSON_GetObjectItemCaseSensitive(req, "restart");
+		if (it != NULL && !cJSON_IsBool(it))
+			return "bad restart";
+		c->restart = cJSON_IsTrue(it);
 		break;
 	default:
 		break;
@@ -450,7 +460,7 @@ record_cmd_from_json(const cJSON *req, struct record_cmd *ret, char *msg,
 		snprintf(msg, msglen, "unknown op '%.64s'", op->valuestring);
 		return -EINVAL;
 	} else if ((c.op = (enum record_op)o) != RECORD_OP_SHUTDOWN &&
-		   c.op != RECORD_OP_RESTART &&
+		   c.op != RECORD_OP_RESTART && c.op != RECORD_OP_FINAL &&
 		   (!get_str(req, "namespec", RECORD_NAMESPEC_MAX, &ns) ||
 		    ns == NULL || ns[0] == '\0')) {
 		why = "bad namespec";

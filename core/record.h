@@ -87,11 +87,13 @@ enum record_op {
 	RECORD_OP_STOP,     /* namespec */
 	RECORD_OP_SIGNAL,   /* namespec, signal */
 	RECORD_OP_LOG,      /* namespec, stream, bytes */
-	RECORD_OP_EVENT,    /* namespec, state, pid, uptime_ms, expected */
+	RECORD_OP_EVENT,    /* namespec, state, pid, uptime_ms, expected,
+			     * version */
 	RECORD_OP_SHUTDOWN, /* nothing */
 	RECORD_OP_RESTART,  /* nothing */
 	RECORD_OP_DISABLE,  /* namespec: its program, on the target */
 	RECORD_OP_ENABLE,   /* namespec */
+	RECORD_OP_FINAL,    /* restart: the master's FINAL, finish too */
 	_RECORD_OP_MAX,
 };
 
@@ -125,6 +127,8 @@ struct record_cmd {
 	int pid;                     /* event, 0 when absent */
 	int64_t uptime_ms;           /* event, 0 when absent */
 	bool expected;               /* event, false when absent */
+	uint64_t version;            /* event: the record's, 0 when absent */
+	bool restart;                /* final */
 };
 
 /* The body BODY of LEN bytes (JSON) into *RET: 0, or -EINVAL with a

@@ -168,6 +168,33 @@ fmt_rss(char *buf, size_t len, const cJSON *st)
 	snprintf(buf, len, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
 }
 
+/* The instance running it; every one of them, comma-separated, when
+ * it runs on several (a conflict). */
+static const char *
+instances_cell(const cJSON *p, char *buf, size_t len)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(p, "instances");
+	const cJSON *it;
+	size_t off = 0;
+
+	if (cJSON_GetArraySize(arr) < 2)
+		return cli_json_str(p, "instance");
+	buf[0] = '\0';
+	cJSON_ArrayForEach(it, arr)
+	{
+		int k;
+
+		if (!cJSON_IsString(it))
+			continue;
+		k = snprintf(buf + off, len - off, "%s%s", off ? "," : "",
+			     it->valuestring);
+		if (k < 0 || (size_t)k >= len - off)
+			break;
+		off += (size_t)k;
+	}
+	return buf;
+}
+
 static void
 print_table(const cJSON *json, const cJSON *stats)
 {
@@ -189,7 +216,7 @@ print_table(const cJSON *json, const cJSON *stats)
 		const cJSON *exp = cJSON_GetObjectItemCaseSensitive(p,
 								    "expected");
 		char pid[32] = "-", up[32] = "-", load[16], cpu[16], mem[16];
-		char restarts[16], ex[16], dis[256];
+		char restarts[16], ex[16], dis[256], where[256];
 		double v = 0, code = 0;
 		bool expected;
 		const char *cells[12], *colors[12] = {NULL};
@@ -207,7 +234,9 @@ print_table(const cJSON *json, const cJSON *stats)
 		colors[1] = cli_state_color(state, expected);
 		cells[n++] = cli_json_str(p, "namespec");
 		cells[n++] = state;
-		cells[n++] = cli_json_str(p, "instance");
+		cells[n++] = instances_cell(p, where, sizeof(where));
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "conflict")))
+			colors[2] = "\033[31m";
 		cells[n++] = pid;
 		cells[n++] = up;
 		if (cli_opts.wide) {
