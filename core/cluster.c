@@ -33,6 +33,7 @@
 #include "net/keyring.h"
 #include "net/seal.h"
 #include "net/transport.h"
+#include "sched/fsm.h"
 #include "sched/view.h"
 #include "stats/stats.h"
 
@@ -45,7 +46,21 @@ struct rproc {
 	int pid;
 	int64_t start_wall_ms;
 	unsigned loading;
+	bool expected;
+	char *extra; /* extra arguments, "" when none */
 	char *desc;
+};
+
+/* A peer command waiting for its answer.  Commands to one member go
+ * one at a time, in order (a STOPPING must not overtake a STOPPED). */
+struct pending {
+	struct cluster *c;
+	struct member *m;
+	char *txt;
+	void (*fn)(void *arg, int err, const cJSON *reply);
+	void *arg;
+	struct pending *prev, *next; /* every pending command */
+	struct pending *qnext;	     /* the member's queue */
 };
 
 struct member {
@@ -65,6 +80,8 @@ struct member {
 	bool status_known;
 	struct rproc *procs;
 	size_t nprocs;
+	struct pending *qhead, *qtail; /* commands to it, head in flight */
+	bool busy;
 };
 
 struct cluster {
@@ -76,6 +93,7 @@ struct cluster {
 	char **published; /* namespecs we have a record for */
 	size_t npublished;
 	struct wire_status status;
+	struct pending *pending;
 	ev_timer timer;
 	struct cluster_keyring *keyring;
 };
@@ -123,6 +141,7 @@ set_state(struct cluster *c, struct member *m, enum sched_inst_state s,
 		m->failed_ms = util_now_ms();
 	m->state = s;
 	apply_state(c, m);
+	daemon_cluster_changed(c->d);
 }
 
 static struct member *
@@ -184,55 +203,77 @@ static void
 rproc_clear(struct rproc *p)
 {
 	free(p->namespec);
+	free(p->extra);
 	free(p->desc);
 }
 
 /* ------------------------------------------------------------ records */
 
-/* A record: "STATE\tPID\tSTART_WALL_MS\tLOADING\tDESCRIPTION". */
+/* A record: "STATE\tPID\tSTART_WALL_MS\tLOADING\tEXPECTED\tEXTRA_ARGS\t
+ * DESCRIPTION" (EXPECTED: 1 when EXITED with an expected code). */
+static void
+flatten(char *s)
+{
+	for (; *s; s++)
+		if (*s == '\t' || *s == '\n')
+			*s = ' ';
+}
+
 static size_t
 encode_proc(const struct proc *p, char *buf, size_t len)
 {
 	const struct proc_fsm *f = proc_fsm(p);
-	char desc[256];
+	const char *ea = proc_extra_args(p);
+	char desc[256], extra[256];
 	int n;
 
 	proc_fsm_describe(f, proc_pid(p), util_now_ms(), desc, sizeof(desc));
-	for (char *s = desc; *s; s++)
-		if (*s == '\t' || *s == '\n')
-			*s = ' ';
-	n = snprintf(buf, len, "%s\t%d\t%lld\t%u\t%s",
+	flatten(desc);
+	snprintf(extra, sizeof(extra), "%s", ea ? ea : "");
+	flatten(extra);
+	n = snprintf(buf, len, "%s\t%d\t%lld\t%u\t%d\t%s\t%s",
 		     proc_state_to_string(f->state), (int)proc_pid(p),
 		     (long long)(proc_state_is_running(f->state) ||
 					 f->state == PROC_STOPPING
 				 ? f->start_wall_ms
 				 : 0),
-		     proc_config(p)->program->expected_loading, desc);
+		     proc_config(p)->program->expected_loading,
+		     f->has_exitstatus && f->expected, extra, desc);
 	return n < 0 ? 0 : MIN((size_t)n, len - 1);
 }
 
 static int
 decode_proc(const uint8_t *v, size_t len, struct rproc *ret)
 {
-	char *s = xmalloc(len + 1), *f[5], *save = NULL;
+	char *s = xmalloc(len + 1), *f[7] = {0}, *q;
 	long long start;
 	int st, n = 0;
 
 	memcpy(s, v, len);
 	s[len] = '\0';
-	for (char *tok = strtok_r(s, "\t", &save); tok && n < 5;
-	     tok = strtok_r(NULL, n == 3 ? "" : "\t", &save))
-		f[n++] = tok;
-	if (n < 4 || (st = sched_proc_state_from_string(f[0])) < 0) {
+	/* six tab-separated fields, then the description (any text) */
+	for (q = s; n < 6; n++) {
+		char *tab = strchr(q, '\t');
+
+		f[n] = q;
+		if (tab == NULL)
+			break;
+		*tab = '\0';
+		q = tab + 1;
+	}
+	if (n < 6 || (st = sched_proc_state_from_string(f[0])) < 0) {
 		free(s);
 		return -EINVAL;
 	}
+	f[6] = q;
 	start = strtoll(f[2], NULL, 10);
 	ret->state = (enum sched_proc_state)st;
 	ret->pid = atoi(f[1]);
 	ret->start_wall_ms = start > 0 ? start : 0;
 	ret->loading = (unsigned)strtoul(f[3], NULL, 10);
-	ret->desc = xstrdup(n == 5 ? f[4] : "");
+	ret->expected = strcmp(f[4], "1") == 0;
+	ret->extra = xstrdup(f[5]);
+	ret->desc = xstrdup(f[6]);
 	free(s);
 	return 0;
 }
@@ -263,6 +304,7 @@ view_report(struct cluster *c, struct member *m, const struct rproc *rp)
 	int64_t wall = (int64_t)time(NULL) * 1000;
 	struct sched_event ev = {
 		.state = rp->state,
+		.expected_exit = rp->expected,
 		.pid = rp->pid,
 		.uptime_ms = rp->start_wall_ms > 0 && wall > rp->start_wall_ms
 				     ? wall - rp->start_wall_ms
@@ -270,16 +312,73 @@ view_report(struct cluster *c, struct member *m, const struct rproc *rp)
 	};
 
 	if (inst != SCHED_NONE && pid != SCHED_NONE)
-		sched_view_process_event(view(c), pid, inst, &ev,
-					 util_now_ms());
+		daemon_remote_event(c->d, pid, inst, &ev, rp->extra);
+}
+
+/* The state machine record: "STATE\tMASTER\tSTABLE\tRUNNING_HASH",
+ * MASTER "-" when none.  Not a namespec: namespecs have a colon. */
+#define FSM_KEY "@fsm"
+
+static void
+on_fsm_record(struct cluster *c, struct member *m, const uint8_t *v,
+	      size_t len)
+{
+	char buf[WIRE_VALUE_MAX + 1], *f[4], *save = NULL;
+	struct sched_fsm_peer p = {.master = SCHED_NONE};
+	uint32_t inst = vid(c, m);
+	int st, n = 0;
+
+	if (inst == SCHED_NONE || len == 0 || len > WIRE_VALUE_MAX)
+		return;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	for (char *t = strtok_r(buf, "\t", &save); t && n < 4;
+	     t = strtok_r(NULL, "\t", &save))
+		f[n++] = t;
+	if (n != 4 || (st = sched_cstate_from_string(f[0])) < 0)
+		return;
+	p.known = true;
+	p.state = (enum sched_cstate)st;
+	if (strcmp(f[1], "-") != 0)
+		p.master = sched_view_find_instance(view(c), f[1]);
+	p.stable = strcmp(f[2], "1") == 0;
+	p.running = strtoull(f[3], NULL, 16);
+	daemon_fsm_peer(c->d, inst, &p);
+}
+
+void
+cluster_publish_fsm(struct cluster *c, const struct sched_fsm_peer *p)
+{
+	char buf[WIRE_VALUE_MAX];
+	int n;
+
+	if (c == NULL)
+		return;
+	n = snprintf(buf, sizeof(buf), "%s\t%s\t%d\t%016llx",
+		     sched_cstate_to_string(p->state),
+		     p->master != SCHED_NONE
+			     ? sched_view_instance(view(c), p->master)->name
+			     : "-",
+		     p->stable, (unsigned long long)p->running);
+	if (n > 0 && (size_t)n < sizeof(buf))
+		(void)swim_kv_set(transport_swim(c->t), util_now_ms(), FSM_KEY,
+				  buf, (size_t)n);
+	transport_kick(c->t);
 }
 
 static void
 on_kv(struct cluster *c, struct member *m, const struct swim_event *ev)
 {
-	char *ns = xstrndup(ev->key, ev->key_len);
+	char *ns;
 	struct rproc rp = {0};
 	size_t i;
+
+	if (ev->key_len == strlen(FSM_KEY) &&
+	    memcmp(ev->key, FSM_KEY, ev->key_len) == 0) {
+		on_fsm_record(c, m, ev->value, ev->value_len);
+		return;
+	}
+	ns = xstrndup(ev->key, ev->key_len);
 
 	for (i = 0; i < m->nprocs; i++)
 		if (strcmp(m->procs[i].namespec, ns) == 0)
@@ -328,10 +427,23 @@ check_member(struct cluster *c, struct member *m, bool rules_mismatch)
 	if (m->state != SCHED_INST_RUNNING) {
 		if (m->state != SCHED_INST_CHECKED)
 			set_state(c, m, SCHED_INST_CHECKED, NULL);
+		/* not while the master distributes (Supvisors) */
+		if (!daemon_may_activate(c->d))
+			return;
 		set_state(c, m, SCHED_INST_RUNNING, NULL);
 		for (size_t i = 0; i < m->nprocs; i++)
 			view_report(c, m, &m->procs[i]);
 	}
+}
+
+void
+cluster_activate(struct cluster *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		if (!c->m[i].local && c->m[i].state == SCHED_INST_CHECKED)
+			check_member(c, &c->m[i], false);
 }
 
 static void
@@ -346,8 +458,7 @@ member_lost(struct cluster *c, struct member *m, const char *why)
 	}
 	set_state(c, m, SCHED_INST_FAILED, why);
 	if (i != SCHED_NONE)
-		(void)sched_view_lose_instance(view(c), i, util_now_ms(),
-					       NULL);
+		daemon_instance_lost(c->d, i);
 }
 
 static void
@@ -415,6 +526,7 @@ on_event(void *ctx, const struct swim_event *ev)
 	case SWIM_EV_SUSPECT:
 		m->suspect = true;
 		apply_state(c, m);
+		daemon_cluster_changed(c->d);
 		break;
 	case SWIM_EV_DEAD:
 		member_lost(c, m, "declared dead by the gossip");
@@ -446,6 +558,190 @@ on_event(void *ctx, const struct swim_event *ev)
 	default:
 		break;
 	}
+}
+
+/* ------------------------------------------------------------ commands */
+
+static struct member *
+find_id(struct cluster *c, const uint8_t *id)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->m[i].known && !c->m[i].local &&
+		    memcmp(c->m[i].id, id, WIRE_ID_SIZE) == 0)
+			return &c->m[i];
+	return NULL;
+}
+
+/* A sealed command from a member: the key proves it belongs to the
+ * cluster; it must also be one of cluster.instances. */
+static void
+on_command(void *ctx, const uint8_t *sender, const uint8_t *body, size_t len,
+	   struct strbuf *out)
+{
+	struct cluster *c = ctx;
+	struct member *m = find_id(c, sender);
+	cJSON *req = cJSON_ParseWithLength((const char *)body, len);
+	cJSON *reply = cJSON_CreateObject();
+	char *txt;
+
+	if (m == NULL) {
+		cJSON_AddBoolToObject(reply, "ok", false);
+		cJSON_AddStringToObject(reply, "error", "UNKNOWN_INSTANCE");
+		cJSON_AddStringToObject(reply, "message",
+					"not a known instance");
+	} else if (!cJSON_IsObject(req)) {
+		cJSON_AddBoolToObject(reply, "ok", false);
+		cJSON_AddStringToObject(reply, "error", "BAD_REQUEST");
+		cJSON_AddStringToObject(reply, "message", "not a JSON object");
+	} else {
+		daemon_peer_command(c->d, m->name, req, reply);
+	}
+	txt = cJSON_PrintUnformatted(reply);
+	if (txt != NULL)
+		strbuf_adds(out, txt);
+	free(txt);
+	cJSON_Delete(reply);
+	cJSON_Delete(req);
+}
+
+static void
+pending_unlink(struct pending *p)
+{
+	struct cluster *c = p->c;
+
+	if (p->prev != NULL)
+		p->prev->next = p->next;
+	else
+		c->pending = p->next;
+	if (p->next != NULL)
+		p->next->prev = p->prev;
+}
+
+static void
+pending_free(struct pending *p)
+{
+	free(p->txt);
+	free(p);
+}
+
+static void on_reply(void *arg, int err, const uint8_t *body, size_t len);
+
+/* Sends the head of M's queue; a head that cannot be sent fails (its
+ * callback runs) and the next one is tried.  HOLD: a command the
+ * caller is adding and will fail itself. */
+static int
+send_next(struct cluster *c, struct member *m, struct pending *hold)
+{
+	struct swim *sw = transport_swim(c->t);
+	struct swim_member sm;
+	struct pending *p;
+	int k, r;
+
+	while (!m->busy && (p = m->qhead) != NULL) {
+		k = swim_find(sw, m->id);
+		r = -EHOSTUNREACH;
+		if (k >= 0) {
+			swim_member_get(sw, (size_t)k, &sm);
+			r = transport_command(c->t, &sm.addr, p->txt,
+					      strlen(p->txt), on_reply, p);
+		}
+		if (r == 0) {
+			m->busy = true;
+			return 0;
+		}
+		m->qhead = p->qnext;
+		if (m->qhead == NULL)
+			m->qtail = NULL;
+		pending_unlink(p);
+		if (p == hold) {
+			pending_free(p);
+			return r;
+		}
+		p->fn(p->arg, -ECOMM, NULL);
+		pending_free(p);
+	}
+	return 0;
+}
+
+static void
+on_reply(void *arg, int err, const uint8_t *body, size_t len)
+{
+	struct pending *p = arg;
+	struct member *m = p->m;
+	struct cluster *c = p->c;
+	cJSON *reply = NULL;
+
+	pending_unlink(p);
+	m->qhead = p->qnext;
+	if (m->qhead == NULL)
+		m->qtail = NULL;
+	m->busy = false;
+	if (err == 0) {
+		reply = cJSON_ParseWithLength((const char *)body, len);
+		if (!cJSON_IsObject(reply))
+			err = -EBADMSG;
+	}
+	p->fn(p->arg, err, err == 0 ? reply : NULL);
+	cJSON_Delete(reply);
+	pending_free(p);
+	(void)send_next(c, m, NULL);
+}
+
+int
+cluster_command(struct cluster *c, uint32_t inst, const cJSON *body,
+		void (*fn)(void *arg, int err, const cJSON *reply), void *arg)
+{
+	const struct sched_instance *si;
+	struct member *m;
+	struct pending *p;
+	char *txt;
+
+	if (c == NULL)
+		return -ENOTCONN;
+	si = sched_view_instance(view(c), inst);
+	m = si ? find_name(c, si->name) : NULL;
+	if (m == NULL || m->local || !m->known)
+		return -EHOSTUNREACH;
+	if (swim_find(transport_swim(c->t), m->id) < 0)
+		return -EHOSTUNREACH;
+	txt = cJSON_PrintUnformatted(body);
+	if (txt == NULL)
+		return -ENOMEM;
+	p = xcalloc(1, sizeof(*p));
+	p->c = c;
+	p->m = m;
+	p->txt = txt;
+	p->fn = fn;
+	p->arg = arg;
+	p->next = c->pending;
+	if (c->pending != NULL)
+		c->pending->prev = p;
+	c->pending = p;
+	if (m->qtail != NULL)
+		m->qtail->qnext = p;
+	else
+		m->qhead = p;
+	m->qtail = p;
+	return send_next(c, m, p);
+}
+
+const char *
+cluster_proc_desc(const struct cluster *c, const char *inst,
+		  const char *namespec)
+{
+	if (c == NULL)
+		return NULL;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct member *m = &c->m[i];
+
+		if (strcmp(m->name, inst) != 0)
+			continue;
+		for (size_t k = 0; k < m->nprocs; k++)
+			if (strcmp(m->procs[k].namespec, namespec) == 0)
+				return m->procs[k].desc;
+		return NULL;
+	}
+	return NULL;
 }
 
 /* ------------------------------------------------------------ timer */
@@ -490,23 +786,23 @@ set_rules_digest(struct cluster *c)
 	update_status(c);
 }
 
-static void
-on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+/* Supvisors' invalidation of FAILED instances at the next step of the
+ * state machine: ISOLATED (auto_fence while the cluster works) or
+ * STOPPED until it comes back.  FAILED is not a stable state: the
+ * election waits for it to go. */
+void
+cluster_invalidate(struct cluster *c)
 {
-	struct cluster *c = container_of(w, struct cluster, timer);
-	bool working = daemon_phase(c->d) == DAEMON_OPERATION;
-	bool fence = rules_cluster(daemon_rules(c->d))->auto_fence;
-	int64_t now = util_now_ms();
+	bool working, fence;
 
-	(void)loop;
-	(void)revents;
-	update_status(c);
-	/* Supvisors' invalidation of FAILED instances, one tick later */
+	if (c == NULL)
+		return;
+	working = daemon_phase(c->d) == DAEMON_OPERATION;
+	fence = rules_cluster(daemon_rules(c->d))->auto_fence;
 	for (size_t i = 0; i < c->n; i++) {
 		struct member *m = &c->m[i];
 
-		if (m->state != SCHED_INST_FAILED ||
-		    now - m->failed_ms < (int64_t)(STATUS_S * 1000))
+		if (m->state != SCHED_INST_FAILED)
 			continue;
 		if (fence && working) {
 			m->fence_reason = true;
@@ -517,6 +813,17 @@ on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 			set_state(c, m, SCHED_INST_STOPPED, NULL);
 		}
 	}
+}
+
+static void
+on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct cluster *c = container_of(w, struct cluster, timer);
+
+	(void)loop;
+	(void)revents;
+	update_status(c);
+	cluster_invalidate(c);
 	transport_kick(c->t);
 }
 
@@ -556,6 +863,7 @@ cluster_new(struct daemon *d, struct cluster **ret)
 		.loop = daemon_loop(d),
 		.cluster = cc->name,
 		.on_event = on_event,
+		.on_command = on_command,
 	};
 	struct wire_addr *seeds = NULL;
 	struct keyring keys;
@@ -686,6 +994,14 @@ cluster_free(struct cluster *c)
 	ev_timer_stop(daemon_loop(c->d), &c->timer);
 	c->keyring = cluster_keyring_free(c->keyring);
 	c->t = transport_free(c->t);
+	/* answers that will never come: the callers free their context */
+	while (c->pending != NULL) {
+		struct pending *p = c->pending;
+
+		pending_unlink(p);
+		p->fn(p->arg, -ECANCELED, NULL);
+		pending_free(p);
+	}
 	for (size_t i = 0; i < c->n; i++) {
 		for (size_t k = 0; k < c->m[i].nprocs; k++)
 			rproc_clear(&c->m[i].procs[k]);
@@ -786,45 +1102,11 @@ cluster_instance_local(const struct cluster *c, size_t i)
 	return c != NULL && i < c->n && c->m[i].local;
 }
 
-static bool
-is_core(const struct cluster *c, const char *name)
-{
-	const struct rl_cluster_conf *cc = rules_cluster(daemon_rules(c->d));
-
-	for (size_t i = 0; i < cc->ncore; i++)
-		if (strcmp(cc->core[i], name) == 0)
-			return true;
-	return false;
-}
-
-const char *
-cluster_master(const struct cluster *c)
-{
-	const char *best = NULL;
-	bool best_core = false;
-
-	if (c == NULL)
-		return NULL;
-	for (size_t i = 0; i < c->n; i++) {
-		const struct member *m = &c->m[i];
-		bool core = is_core(c, m->name);
-
-		if (m->state != SCHED_INST_RUNNING)
-			continue;
-		if (best == NULL || (core && !best_core) ||
-		    (core == best_core && strcmp(m->name, best) < 0)) {
-			best = m->name;
-			best_core = core;
-		}
-	}
-	return best;
-}
-
 cJSON *
 cluster_instance_json(const struct cluster *c, size_t i)
 {
 	const struct member *m = &c->m[i];
-	const char *master = cluster_master(c);
+	const char *master = daemon_master_name(c->d);
 	cJSON *o = cJSON_CreateObject();
 	unsigned n = 0;
 	bool live = m->state == SCHED_INST_RUNNING ||
@@ -856,55 +1138,6 @@ cluster_instance_json(const struct cluster *c, size_t i)
 	    (m->state != SCHED_INST_RUNNING && m->reason[0] != '\0'))
 		cJSON_AddStringToObject(o, "reason", m->reason);
 	return o;
-}
-
-static cJSON *
-rproc_json(const struct member *m, const struct rproc *rp)
-{
-	cJSON *o = cJSON_CreateObject(), *insts;
-	const char *colon = strchr(rp->namespec, ':');
-	int64_t wall = (int64_t)time(NULL) * 1000;
-	char app[WIRE_KEY_MAX + 1];
-
-	snprintf(app, sizeof(app), "%.*s",
-		 colon ? (int)(colon - rp->namespec) : 0, rp->namespec);
-	cJSON_AddStringToObject(o, "namespec", rp->namespec);
-	cJSON_AddStringToObject(o, "application", app);
-	cJSON_AddStringToObject(o, "name", colon ? colon + 1 : rp->namespec);
-	cJSON_AddStringToObject(o, "state",
-				sched_proc_state_to_string(rp->state));
-	cJSON_AddNumberToObject(o, "state_code",
-				sched_proc_state_code(rp->state));
-	cJSON_AddStringToObject(o, "instance", m->name);
-	insts = cJSON_AddArrayToObject(o, "instances");
-	cJSON_AddItemToArray(insts, cJSON_CreateString(m->name));
-	cJSON_AddNumberToObject(o, "pid", rp->pid);
-	cJSON_AddNumberToObject(o, "uptime_seconds",
-				rp->start_wall_ms > 0 && wall > rp->start_wall_ms
-					? (double)((wall - rp->start_wall_ms) /
-						   1000)
-					: 0);
-	cJSON_AddStringToObject(o, "description", rp->desc);
-	cJSON_AddNumberToObject(o, "expected_loading", rp->loading);
-	cJSON_AddBoolToObject(o, "conflict", false);
-	return o;
-}
-
-void
-cluster_processes_json(const struct cluster *c, cJSON *arr)
-{
-	if (c == NULL)
-		return;
-	for (size_t i = 0; i < c->n; i++) {
-		const struct member *m = &c->m[i];
-
-		if (m->local || m->state != SCHED_INST_RUNNING)
-			continue;
-		for (size_t k = 0; k < m->nprocs; k++)
-			if (m->procs[k].state != SCHED_PROC_STOPPED)
-				cJSON_AddItemToArray(
-					arr, rproc_json(m, &m->procs[k]));
-	}
 }
 
 void

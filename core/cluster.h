@@ -35,6 +35,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct cJSON;
 struct cluster;
@@ -66,11 +67,25 @@ size_t cluster_ninstances(const struct cluster *c);
 bool cluster_instance_local(const struct cluster *c, size_t i);
 /* The entry of GET /v1/instances of a remote instance. */
 struct cJSON *cluster_instance_json(const struct cluster *c, size_t i);
-/* Lowest RUNNING core instance name, else lowest RUNNING name; NULL. */
-const char *cluster_master(const struct cluster *c);
-/* Appends the /v1/processes entries of remote processes (those not
- * STOPPED) to ARR. */
-void cluster_processes_json(const struct cluster *c, struct cJSON *arr);
+/* The description INST last published for NAMESPEC, NULL if none. */
+const char *cluster_proc_desc(const struct cluster *c, const char *inst,
+			      const char *namespec);
+/* Publishes our state machine record (sched/fsm.h). */
+struct sched_fsm_peer;
+void cluster_publish_fsm(struct cluster *c, const struct sched_fsm_peer *p);
+/* FAILED instances become STOPPED, or ISOLATED (auto_fence). */
+void cluster_invalidate(struct cluster *c);
+/* CHECKED instances become RUNNING (the state machine allows it). */
+void cluster_activate(struct cluster *c);
+/* A peer command (DESIGN.md 7.3): BODY to instance INST (view id) over
+ * the sealed TCP channel; FN gets the answer object (err 0), or a
+ * failure (-ECOMM, -EBADMSG), exactly once and never within this call;
+ * -ECANCELED when the cluster is freed first (then only free ARG).
+ * 0, or -errno (unknown or unreachable instance) and FN is not
+ * called. */
+int cluster_command(struct cluster *c, uint32_t inst, const struct cJSON *body,
+		    void (*fn)(void *arg, int err, const struct cJSON *reply),
+		    void *arg);
 /* Adds {"gossip": {dropped datagrams by reason, counters}} to O. */
 void cluster_counters_json(const struct cluster *c, struct cJSON *o);
 

@@ -13,6 +13,7 @@
 #include "core/ctl.h"
 
 #include <cjson/cJSON.h>
+#include <sodium.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 
 #include "core/cluster.h"
 #include "core/cluster_keyring.h"
+#include "core/ctl_cluster.h"
 #include "core/ctl_obs.h"
 #include "core/ctl_req.h"
 #include "core/ctl_stats.h"
@@ -33,6 +35,7 @@
 #include "core/util.h"
 #include "net/http.h"
 #include "sched/app.h"
+#include "sched/fsm.h"
 #include "sched/view.h"
 #include "stats/stats.h"
 
@@ -136,11 +139,9 @@ instance_name(const struct ctl *c)
 static const char *
 master_name(const struct ctl *c)
 {
-	const struct cluster *cl = daemon_cluster(c->d);
+	const char *m = daemon_master_name(c->d);
 
-	if (cl == NULL)
-		return instance_name(c);
-	return cluster_master(cl) ? cluster_master(cl) : "";
+	return m ? m : "";
 }
 
 static cJSON *
@@ -148,49 +149,72 @@ process_json(const struct ctl *c, const struct proc *p)
 {
 	const struct proc_fsm *f = proc_fsm(p);
 	const struct rl_process *rp = proc_config(p);
+	const struct sched_view *v = daemon_view(c->d);
 	cJSON *o = cJSON_CreateObject(), *insts;
 	int64_t now = util_now_ms();
-	bool on = proc_pid(p) > 0 || proc_state_is_running(f->state) ||
-		  f->state == PROC_STOPPING;
+	struct daemon_pstate ps;
 	char desc[256];
 
-	proc_fsm_describe(f, proc_pid(p), now, desc, sizeof(desc));
+	daemon_proc_pstate(c->d, p, &ps);
+	if (ps.local) {
+		proc_fsm_describe(f, proc_pid(p), now, desc, sizeof(desc));
+	} else if (ps.state == PROC_RUNNING) {
+		/* as supervisord words it, with the uptime of now */
+		int64_t up = ps.uptime_ms / 1000;
+
+		snprintf(desc, sizeof(desc), "pid %d, uptime %lld:%02lld:%02lld",
+			 ps.pid, (long long)(up / 3600),
+			 (long long)(up / 60 % 60), (long long)(up % 60));
+	} else {
+		snprintf(desc, sizeof(desc), "%s", ps.desc ? ps.desc : "");
+	}
 	cJSON_AddStringToObject(o, "namespec", rp->namespec);
 	cJSON_AddStringToObject(o, "application", rp->program->app->name);
 	cJSON_AddStringToObject(o, "name", rp->name);
-	cJSON_AddStringToObject(o, "state", proc_state_to_string(f->state));
-	cJSON_AddNumberToObject(o, "state_code", proc_state_code(f->state));
-	if (on)
-		cJSON_AddStringToObject(o, "instance", instance_name(c));
+	cJSON_AddStringToObject(o, "state", proc_state_to_string(ps.state));
+	cJSON_AddNumberToObject(o, "state_code", proc_state_code(ps.state));
+	if (ps.instance != NULL)
+		cJSON_AddStringToObject(o, "instance", ps.instance);
 	else
 		cJSON_AddNullToObject(o, "instance");
 	insts = cJSON_AddArrayToObject(o, "instances");
-	if (on)
-		cJSON_AddItemToArray(insts,
-				     cJSON_CreateString(instance_name(c)));
-	cJSON_AddNumberToObject(o, "pid", proc_pid(p));
-	cJSON_AddNumberToObject(o, "uptime_seconds",
-				f->state == PROC_RUNNING ||
-						f->state == PROC_STOPPING
-					? (double)((now - f->laststart_ms) /
-						   1000)
-					: 0);
+	for (size_t i = 0; i < ps.ninstances; i++)
+		cJSON_AddItemToArray(
+			insts, cJSON_CreateString(
+				       sched_view_instance(v, ps.instances[i])
+					       ->name));
+	if (ps.ninstances == 0 && ps.instance != NULL)
+		cJSON_AddItemToArray(insts, cJSON_CreateString(ps.instance));
+	cJSON_AddNumberToObject(o, "pid", ps.pid);
+	if (ps.local)
+		cJSON_AddNumberToObject(
+			o, "uptime_seconds",
+			f->state == PROC_RUNNING || f->state == PROC_STOPPING
+				? (double)((now - f->laststart_ms) / 1000)
+				: 0);
+	else
+		cJSON_AddNumberToObject(
+			o, "uptime_seconds",
+			ps.state == PROC_RUNNING || ps.state == PROC_STOPPING
+				? (double)(ps.uptime_ms / 1000)
+				: 0);
 	cJSON_AddStringToObject(o, "description", desc);
 	cJSON_AddNumberToObject(o, "expected_loading",
 				rp->program->expected_loading);
-	cJSON_AddBoolToObject(o, "conflict", false);
-	if (f->has_exitstatus)
+	cJSON_AddBoolToObject(o, "conflict", ps.conflict);
+	cJSON_AddBoolToObject(o, "expected", ps.expected);
+	if (ps.local && f->has_exitstatus)
 		cJSON_AddNumberToObject(o, "exit_status", f->exitstatus);
 	else
 		cJSON_AddNullToObject(o, "exit_status");
-	add_time(o, "start_time", f->start_wall_ms);
-	add_time(o, "stop_time", f->stop_wall_ms);
+	add_time(o, "start_time", ps.local ? f->start_wall_ms : 0);
+	add_time(o, "stop_time", ps.local ? f->stop_wall_ms : 0);
 	cJSON_AddNumberToObject(o, "restarts", f->restarts);
 	if (proc_extra_args(p) != NULL)
 		cJSON_AddStringToObject(o, "extra_args", proc_extra_args(p));
 	else
 		cJSON_AddNullToObject(o, "extra_args");
-	if (f->spawn_errno != 0)
+	if (ps.local && f->spawn_errno != 0)
 		cJSON_AddStringToObject(o, "spawn_error", f->reason);
 	else
 		cJSON_AddNullToObject(o, "spawn_error");
@@ -278,14 +302,21 @@ static cJSON *
 state_json(const struct ctl *c)
 {
 	cJSON *o = cJSON_CreateObject();
-	enum daemon_phase ph = daemon_phase(c->d);
+	const struct sched_fsm *f = daemon_fsm(c->d);
+	const char *m = daemon_master_name(c->d);
 
 	cJSON_AddStringToObject(o, "state",
-				ph == DAEMON_OPERATION	   ? "OPERATION"
-				: ph == DAEMON_LEFTOVERS ? "SYNCHRONIZATION"
-							   : "SHUTTING_DOWN");
-	cJSON_AddStringToObject(o, "master", master_name(c));
-	cJSON_AddBoolToObject(o, "degraded", false);
+				sched_cstate_to_string(
+					f ? sched_fsm_state(f) : SCHED_CS_OFF));
+	if (m != NULL)
+		cJSON_AddStringToObject(o, "master", m);
+	else
+		cJSON_AddNullToObject(o, "master");
+	cJSON_AddBoolToObject(o, "degraded", f && sched_fsm_degraded(f));
+	cJSON_AddBoolToObject(o, "is_master",
+			      m != NULL && strcmp(m, instance_name(c)) == 0);
+	if (f != NULL)
+		cJSON_AddStringToObject(o, "reason", sched_fsm_reason(f));
 	cJSON_AddStringToObject(o, "instance", instance_name(c));
 	cJSON_AddStringToObject(o, "version", SUPVISORS_VERSION);
 	cJSON_AddNumberToObject(o, "uptime_seconds",
@@ -394,7 +425,6 @@ get_processes(struct ctl *c, struct http_request *req, const char *name)
 		     p = daemon_next_proc(p))
 			if (daemon_proc_listed(p))
 				cJSON_AddItemToArray(arr, process_json(c, p));
-		cluster_processes_json(daemon_cluster(c->d), arr);
 	} else {
 		for (size_t i = 0; i < s.n; i++)
 			cJSON_AddItemToArray(arr, process_json(c, s.v[i]));
@@ -447,6 +477,98 @@ on_follow_abort(struct http_request *req, void *data)
 	follow_free(data);
 }
 
+/* A log tail of a process running on another instance: asked of that
+ * instance over the peer channel. */
+struct rlog {
+	struct http_request *req; /* NULL once the client left */
+};
+
+static void
+on_rlog_abort(struct http_request *req, void *data)
+{
+	struct rlog *rl = data;
+
+	(void)req;
+	rl->req = NULL;
+}
+
+static void
+on_rlog_reply(void *arg, int err, const cJSON *reply)
+{
+	struct rlog *rl = arg;
+	const cJSON *data = reply ? cJSON_GetObjectItem(reply, "data") : NULL;
+	const cJSON *msg = reply ? cJSON_GetObjectItem(reply, "message")
+				 : NULL;
+	unsigned char *bin;
+	size_t len = 0;
+
+	if (err == -ECANCELED || rl->req == NULL) {
+		free(rl);
+		return;
+	}
+	if (err != 0) {
+		http_reply_error(rl->req, 502, "NO_ANSWER",
+				 "the owning instance did not answer");
+	} else if (!cJSON_IsString(data)) {
+		http_reply_error(rl->req, 404, "NO_FILE",
+				 cJSON_IsString(msg) ? msg->valuestring
+						     : "no log");
+	} else {
+		size_t cap = strlen(data->valuestring) + 1;
+
+		bin = xmalloc(cap);
+		if (sodium_base642bin(bin, cap, data->valuestring,
+				      strlen(data->valuestring), NULL, &len,
+				      NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+			http_reply_error(rl->req, 502, "BAD_ANSWER",
+					 "bad answer from the owning instance");
+		else
+			http_reply_text(rl->req, 200, "text/plain",
+					(const char *)bin, len);
+		free(bin);
+	}
+	free(rl);
+}
+
+static void
+remote_log(struct ctl *c, struct http_request *req, const struct proc *p,
+	   const char *instance, enum proc_stream which, uint64_t n,
+	   bool follow)
+{
+	cJSON *body;
+	struct rlog *rl;
+	int r;
+
+	char msg[256];
+
+	if (follow) {
+		snprintf(msg, sizeof(msg),
+			 "%s runs on %s: follow its log there "
+			 "(supvisors-sched -s ITS_SOCKET tail -f)",
+			 proc_namespec(p), instance);
+		http_reply_error(req, 409, "REMOTE", msg);
+		return;
+	}
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "op", "log");
+	cJSON_AddStringToObject(body, "namespec", proc_namespec(p));
+	cJSON_AddStringToObject(body, "stream",
+				which == PROC_STDERR ? "stderr" : "stdout");
+	cJSON_AddNumberToObject(body, "bytes", (double)n);
+	rl = xcalloc(1, sizeof(*rl));
+	rl->req = req;
+	r = daemon_peer_request(c->d, instance, body, on_rlog_reply, rl);
+	cJSON_Delete(body);
+	if (r < 0) {
+		free(rl);
+		snprintf(msg, sizeof(msg), "cannot reach %s: %s", instance,
+			 strerror(-r));
+		http_reply_error(req, 502, "NO_ANSWER", msg);
+		return;
+	}
+	http_request_defer(req, on_rlog_abort, rl);
+}
+
 static void
 get_log(struct ctl *c, struct http_request *req, const char *name)
 {
@@ -482,6 +604,19 @@ get_log(struct ctl *c, struct http_request *req, const char *name)
 		http_reply_error(req, 400, "BAD_REQUEST",
 				 "a log tail needs exactly one process");
 		return;
+	}
+	{
+		struct daemon_pstate ps;
+
+		daemon_proc_pstate(c->d, s.v[0], &ps);
+		if (!ps.local && ps.instance != NULL) {
+			bool fl = follow != NULL && strcmp(follow, "0") != 0 &&
+				  strcmp(follow, "false") != 0;
+
+			remote_log(c, req, s.v[0], ps.instance, which, n, fl);
+			free(s.v);
+			return;
+		}
 	}
 	lf = proc_logfile(s.v[0], which);
 	free(s.v);
@@ -534,6 +669,7 @@ enum item_phase {
 	ITEM_WAIT_RUNNING,
 	ITEM_WAIT_STOPPED,
 	ITEM_RESTART_STOP, /* stopping; the start follows */
+	ITEM_WAIT_PEER,	   /* a signal sent to the owning instance */
 };
 
 struct item {
@@ -549,6 +685,7 @@ struct op {
 	enum ctl_route_kind kind;
 	bool wait;
 	enum rl_strategy strategy;
+	char *instance; /* start --instance, NULL: placement */
 	uint32_t job; /* application operations */
 	char *app;
 	size_t n;
@@ -572,6 +709,7 @@ op_free(struct op *op)
 		free(op->items[i].namespec);
 	free(op->items);
 	free(op->app);
+	free(op->instance);
 	free(op);
 }
 
@@ -610,11 +748,24 @@ stop_error(struct err *e, int r)
 
 /* Why P did not reach RUNNING. */
 static void
-failed_start(struct err *e, const struct proc *p)
+failed_start(struct err *e, const struct daemon *d, const struct proc *p)
 {
 	const struct proc_fsm *f = proc_fsm(p);
+	struct daemon_pstate ps;
 	char desc[256];
 
+	daemon_proc_pstate(d, p, &ps);
+	if (!ps.local) {
+		const char *why = ps.desc ? ps.desc : "";
+
+		if (strcmp(why, "No resource available") == 0)
+			set_err(e, "NO_RESOURCE", "No resource available");
+		else
+			set_err(e, "ABNORMAL_TERMINATION", "%s on %s: %s",
+				proc_state_to_string(ps.state),
+				ps.instance ? ps.instance : "?", why);
+		return;
+	}
 	proc_fsm_describe(f, 0, util_now_ms(), desc, sizeof(desc));
 	if (f->state == PROC_FATAL && f->spawn_errno != 0)
 		set_err(e, "SPAWN_ERROR", "%s", f->reason);
@@ -626,20 +777,31 @@ failed_start(struct err *e, const struct proc *p)
 			proc_state_to_string(f->state), desc);
 }
 
+/* The state the cluster shows for P (wherever it runs). */
+static enum proc_state
+cluster_state(const struct ctl *c, const struct proc *p)
+{
+	struct daemon_pstate ps;
+
+	daemon_proc_pstate(c->d, p, &ps);
+	return (enum proc_state)ps.state;
+}
+
 static void
 item_start(struct op *op, struct item *it, struct proc *p)
 {
-	int r = daemon_start_process(op->ctl->d, p, op->strategy, NULL);
+	int r = daemon_start_process_on(op->ctl->d, p, op->strategy,
+					op->instance, NULL);
 
 	if (r < 0) {
 		start_error(&it->err, r);
 		if (r == -ENOSPC)
-			failed_start(&it->err, p);
+			failed_start(&it->err, op->ctl->d, p);
 		it->phase = ITEM_DONE;
 		return;
 	}
-	if (proc_state(p) == PROC_FATAL) {
-		failed_start(&it->err, p);
+	if (cluster_state(op->ctl, p) == PROC_FATAL) {
+		failed_start(&it->err, op->ctl->d, p);
 		it->phase = ITEM_DONE;
 		return;
 	}
@@ -651,6 +813,7 @@ static void
 item_check(struct op *op, struct item *it)
 {
 	struct proc *p = daemon_find_proc(op->ctl->d, it->namespec);
+	struct daemon_pstate ps;
 	enum proc_state s;
 
 	if (it->phase == ITEM_DONE)
@@ -660,13 +823,16 @@ item_check(struct op *op, struct item *it)
 		it->phase = ITEM_DONE;
 		return;
 	}
-	s = proc_state(p);
+	daemon_proc_pstate(op->ctl->d, p, &ps);
+	s = (enum proc_state)ps.state;
 	switch (it->phase) {
 	case ITEM_WAIT_RUNNING:
+		if (ps.pending && proc_state_is_stopped(s))
+			break; /* sent to another instance, not there yet */
 		if (s == PROC_RUNNING)
 			it->phase = ITEM_DONE;
 		else if (s != PROC_STARTING && s != PROC_BACKOFF) {
-			failed_start(&it->err, p);
+			failed_start(&it->err, op->ctl->d, p);
 			it->phase = ITEM_DONE;
 		}
 		break;
@@ -700,12 +866,14 @@ app_item_result(struct op *op, struct item *it)
 {
 	struct proc *p = daemon_find_proc(op->ctl->d, it->namespec);
 	const struct rl_program *prog;
+	struct daemon_pstate ps;
 	enum proc_state s;
 
 	if (it->err.code != NULL || p == NULL || !op->wait)
 		return;
 	prog = proc_config(p)->program;
-	s = proc_state(p);
+	daemon_proc_pstate(op->ctl->d, p, &ps);
+	s = ps.state;
 	if (op->kind == CTL_APP_STOP) {
 		if (!proc_state_is_stopped(s))
 			set_err(&it->err, "ABNORMAL_TERMINATION",
@@ -716,9 +884,9 @@ app_item_result(struct op *op, struct item *it)
 		return; /* not part of the start sequence */
 	if (s == PROC_RUNNING)
 		return;
-	if (s == PROC_EXITED && prog->wait_exit && proc_fsm(p)->expected)
+	if (s == PROC_EXITED && prog->wait_exit && ps.expected)
 		return;
-	failed_start(&it->err, p);
+	failed_start(&it->err, op->ctl->d, p);
 }
 
 static void
@@ -741,7 +909,7 @@ op_answer(struct op *op)
 		cJSON_AddBoolToObject(o, "ok", it->err.code == NULL);
 		cJSON_AddStringToObject(
 			o, "state",
-			p ? proc_state_to_string(proc_state(p)) : "UNKNOWN");
+			p ? proc_state_to_string(cluster_state(c, p)) : "UNKNOWN");
 		if (it->err.code == NULL) {
 			cJSON_AddNullToObject(o, "error");
 		} else {
@@ -808,6 +976,7 @@ op_new(struct ctl *c, struct http_request *req, enum ctl_route_kind kind,
 	op->kind = kind;
 	op->wait = b->wait;
 	op->strategy = b->strategy;
+	op->instance = b->instance ? xstrdup(b->instance) : NULL;
 	op->job = SCHED_NONE;
 	op->watch.fn = on_op_watch;
 	op->next = c->ops;
@@ -855,6 +1024,70 @@ set_extra_args(struct proc *p, const struct ctl_body *b)
 			    argv);
 }
 
+/* A signal for a process running on another instance. */
+struct rsig {
+	struct op *op;
+	size_t item;
+};
+
+static void
+on_rsig_reply(void *arg, int err, const cJSON *reply)
+{
+	struct rsig *rs = arg;
+	struct item *it;
+	const cJSON *msg;
+
+	if (err == -ECANCELED) {
+		free(rs);
+		return;
+	}
+	it = &rs->op->items[rs->item];
+	msg = reply ? cJSON_GetObjectItem(reply, "message") : NULL;
+	if (err != 0)
+		set_err(&it->err, "NO_ANSWER",
+			"the owning instance did not answer");
+	else if (!cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok")))
+		set_err(&it->err, "NOT_RUNNING", "%s",
+			cJSON_IsString(msg) ? msg->valuestring : "refused");
+	it->phase = ITEM_DONE;
+	op_progress(rs->op);
+	free(rs);
+}
+
+/* True when P runs elsewhere: the signal was sent there (or failed). */
+static bool
+remote_signal(struct op *op, size_t item, const struct proc *p, int sig)
+{
+	struct daemon_pstate ps;
+	struct rsig *rs;
+	cJSON *body;
+	int r;
+
+	daemon_proc_pstate(op->ctl->d, p, &ps);
+	if (ps.local || ps.instance == NULL)
+		return false;
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "op", "signal");
+	cJSON_AddStringToObject(body, "namespec", proc_namespec(p));
+	cJSON_AddNumberToObject(body, "signal", sig);
+	rs = xcalloc(1, sizeof(*rs));
+	rs->op = op;
+	rs->item = item;
+	r = daemon_peer_request(op->ctl->d, ps.instance, body, on_rsig_reply,
+				rs);
+	cJSON_Delete(body);
+	if (r < 0) {
+		free(rs);
+		set_err(&op->items[item].err, "NO_ANSWER", "cannot reach %s",
+			ps.instance);
+		return true;
+	}
+	op->items[item].phase = ITEM_WAIT_PEER;
+	log_info("%s: SIG%s sent to %s", proc_namespec(p),
+		 util_signal_name(sig), ps.instance);
+	return true;
+}
+
 static void
 post_process(struct ctl *c, struct http_request *req,
 	     const struct ctl_route *rt, const struct ctl_body *b)
@@ -900,6 +1133,8 @@ post_process(struct ctl *c, struct http_request *req,
 				it->phase = ITEM_RESTART_STOP;
 			break;
 		case CTL_PROCESS_SIGNAL:
+			if (remote_signal(op, op->n - 1, p, b->signal))
+				break;
 			r = proc_signal(p, b->signal);
 			if (r < 0)
 				stop_error(&it->err, r);
@@ -1009,15 +1244,6 @@ post_reload(struct ctl *c, struct http_request *req)
 	strbuf_done(&body);
 }
 
-static void
-post_shutdown(struct ctl *c, struct http_request *req)
-{
-	static const char body[] = "{\"state\":\"SHUTTING_DOWN\"}";
-
-	http_reply_json(req, 202, body, sizeof(body) - 1);
-	daemon_shutdown(c->d);
-}
-
 /* ------------------------------------------------------------ dispatch */
 
 void
@@ -1033,6 +1259,7 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 	/* the observability routes first: they hold the CSRF guard */
 	if (ctl_obs_handle(c->obs, req, info) ||
 	    ctl_stats_handle(req, info, c->stats) ||
+	    ctl_cluster_handle(req, info, c->d) ||
 	    cluster_keyring_handle(req, info,
 				   cluster_keyring(daemon_cluster(c->d))))
 		return;
@@ -1083,7 +1310,9 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 				 msg);
 		return;
 	}
-	if (b.instance != NULL && strcmp(b.instance, instance_name(c)) != 0) {
+	if (b.instance != NULL &&
+	    sched_view_find_instance(daemon_view(c->d), b.instance) ==
+		    SCHED_NONE) {
 		http_reply_error(req, 404, "BAD_NAME", "no such instance");
 	} else if (daemon_phase(c->d) == DAEMON_SHUTTING_DOWN &&
 		   rt.kind != CTL_PROCESS_STOP && rt.kind != CTL_APP_STOP &&
@@ -1092,8 +1321,6 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 				 "the daemon is stopping");
 	} else if (rt.kind == CTL_RELOAD) {
 		post_reload(c, req);
-	} else if (rt.kind == CTL_SHUTDOWN) {
-		post_shutdown(c, req);
 	} else if (rt.kind >= CTL_APP_START && rt.kind <= CTL_APP_RESTART) {
 		post_app(c, req, &rt, &b);
 	} else {
@@ -1176,4 +1403,10 @@ struct ctl_obs *
 ctl_obs(const struct ctl *c)
 {
 	return c->obs;
+}
+
+void
+ctl_reply_json(struct http_request *req, unsigned status, struct cJSON *root)
+{
+	reply_json(req, status, root);
 }

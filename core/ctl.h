@@ -43,6 +43,10 @@ struct cJSON *ctl_state_json(const struct ctl *c);
 struct cJSON *ctl_instance_json(const struct ctl *c);
 struct cJSON *ctl_application_json(const struct ctl *c, uint32_t app);
 struct cJSON *ctl_process_json(const struct ctl *c, const struct proc *p);
+/* Answer REQ with STATUS and ROOT (deleted), or 500 when it cannot be
+ * printed: for the routes of the other ctl_* modules. */
+void ctl_reply_json(struct http_request *req, unsigned status,
+		    struct cJSON *root);
 /* The statistics routes and sampler of C. */
 struct ctl_stats *ctl_get_stats(const struct ctl *c);
 /* The observability routes (metrics, events, dashboard) of C. */

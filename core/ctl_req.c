@@ -82,7 +82,6 @@ ctl_route_parse(const char *method, const char *path, struct ctl_route *ret)
 		{"/v1/applications", CTL_APPLICATIONS, false},
 		{"/v1/processes", CTL_PROCESSES, false},
 		{"/v1/reload", CTL_RELOAD, true},
-		{"/v1/shutdown", CTL_SHUTDOWN, true},
 	};
 	struct ctl_route r = {.kind = _CTL_ROUTE_MAX};
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
@@ -209,29 +208,47 @@ parse_signal(const cJSON *it, int *ret, char *msg, size_t msglen)
 }
 
 int
+ctl_body_object(const char *body, size_t len, cJSON **ret, char *msg,
+		size_t msglen)
+{
+	const char *end = NULL;
+	cJSON *root;
+
+	if (body == NULL || blank(body, len)) {
+		*ret = NULL;
+		return 0;
+	}
+	root = cJSON_ParseWithLengthOpts(body, len, &end, false);
+	if (root == NULL)
+		return fail(-EINVAL, msg, msglen, "malformed JSON body");
+	if (end < body || !blank(end, len - (size_t)(end - body))) {
+		cJSON_Delete(root);
+		return fail(-EINVAL, msg, msglen,
+			    "trailing data after the body");
+	}
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return fail(-EINVAL, msg, msglen, "the body must be an object");
+	}
+	*ret = root;
+	return 0;
+}
+
+int
 ctl_body_parse(enum ctl_route_kind kind, const char *body, size_t len,
 	       struct ctl_body *ret, char *msg, size_t msglen)
 {
 	struct ctl_body b = {.wait = true, .strategy = CTL_STRATEGY_DEFAULT};
 	unsigned allowed = allowed_fields(kind);
-	const char *end = NULL;
 	const cJSON *it;
 	cJSON *root;
 	int r = 0;
 
-	if (body == NULL || blank(body, len))
-		goto done;
-	root = cJSON_ParseWithLengthOpts(body, len, &end, false);
+	r = ctl_body_object(body, len, &root, msg, msglen);
+	if (r < 0)
+		return r;
 	if (root == NULL)
-		return fail(-EINVAL, msg, msglen, "malformed JSON body");
-	if (end < body || !blank(end, len - (size_t)(end - body))) {
-		r = fail(-EINVAL, msg, msglen, "trailing data after the body");
-		goto out;
-	}
-	if (!cJSON_IsObject(root)) {
-		r = fail(-EINVAL, msg, msglen, "the body must be an object");
-		goto out;
-	}
+		goto done;
 	cJSON_ArrayForEach(it, root) {
 		const char *k = it->string ? it->string : "";
 

@@ -34,7 +34,6 @@ enum ctl_route_kind {
 	CTL_APP_STOP,
 	CTL_APP_RESTART,
 	CTL_RELOAD,
-	CTL_SHUTDOWN,
 	_CTL_ROUTE_MAX,
 };
 
@@ -78,5 +77,13 @@ char **ctl_free_words(char **v);
 int ctl_body_parse(enum ctl_route_kind kind, const char *body, size_t len,
 		   struct ctl_body *ret, char *msg, size_t msglen);
 void ctl_body_done(struct ctl_body *b);
+
+struct cJSON;
+/* The body of a write as one JSON object: 0 and *RET (NULL for an empty
+ * or blank body; cJSON_Delete() it), or -EINVAL with a message in MSG
+ * (malformed JSON, trailing data, not an object).  For the decoders of
+ * other routes (ctl_cluster.h). */
+int ctl_body_object(const char *body, size_t len, struct cJSON **ret,
+		    char *msg, size_t msglen);
 
 #endif

@@ -11,9 +11,12 @@
 #define _GNU_SOURCE
 #include "core/daemon.h"
 
+#include <cjson/cJSON.h>
+#include <sodium.h>
 #include <errno.h>
 #include <ev.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,7 @@
 #include "core/cluster.h"
 #include "core/ctl.h"
 #include "core/ctl_obs.h"
+#include "core/ctl_req.h"
 #include "core/log.h"
 #include "core/logfile.h"
 #include "core/notify.h"
@@ -33,6 +37,8 @@
 #include "sched/action.h"
 #include "sched/app.h"
 #include "sched/failure.h"
+#include "sched/fsm.h"
+#include "sched/place.h"
 #include "sched/seq.h"
 #include "sched/view.h"
 
@@ -57,6 +63,7 @@ struct dproc {
 	enum pending pending;
 	const struct rl_process *next_conf; /* PENDING_RECREATE */
 	bool restart_after;
+	char *requester; /* the instance that asked the last start/stop */
 };
 
 struct daemon {
@@ -75,6 +82,10 @@ struct daemon {
 	struct sched_view *view;
 	struct sched_seq *seq;
 	struct sched_failq *failq;
+	struct sched_fsm *fsm;	       /* NULL until leftovers are handled */
+	struct sched_fsm_peer published; /* our record as last published */
+	uint64_t view_gen;	       /* +1 per view: stale peer answers */
+	bool restart_requested;
 	uint32_t local;
 	enum daemon_phase phase;
 	int64_t start_ms;
@@ -89,6 +100,7 @@ struct daemon {
 	bool leftovers_killed;
 	ev_signal sig_term, sig_int, sig_hup, sig_usr2;
 	ev_timer tick, seq_timer, deferred, leftover_timer, watchdog, exit_timer;
+	ev_timer fsm_timer; /* fed to re-evaluate the state machine */
 	struct ctl *ctl;
 	struct cluster *cluster;
 	struct http_server *http;
@@ -110,6 +122,8 @@ daemon_phase_to_string(enum daemon_phase p)
 }
 
 static void run_actions(struct daemon *d, struct sched_actions *acts);
+static void fsm_kick(struct daemon *d);
+static bool is_master(const struct daemon *d);
 static void make_dir(const char *path);
 static void set_vid(struct daemon *d, struct proc *p, uint32_t vid);
 static void check_shutdown_done(struct daemon *d);
@@ -354,20 +368,19 @@ view_event(struct daemon *d, struct proc *p, enum proc_state from,
 		return;
 	sched_seq_process_event(d->seq, d->view, dp->vid, d->local, now,
 				acts);
-	/* a crash: the running failure strategy (never after a refused
-	 * start, which would loop) */
-	if (crashed && d->phase == DAEMON_OPERATION &&
+	/* a crash: the master applies the running failure strategy
+	 * (never after a refused start, which would loop) */
+	if (crashed && d->phase == DAEMON_OPERATION && is_master(d) &&
 	    strcmp(f->reason, "No resource available") != 0) {
 		sched_fail_crash(d->failq, d->view, dp->vid, acts);
 		sched_fail_run(d->failq, d->seq, d->view, now, acts);
 	}
+	fsm_kick(d);
 }
 
 static int
 build_view(struct daemon *d)
 {
-	const struct rl_instance_conf *ic = rules_instance(d->rules);
-	const struct rl_cluster_conf *cc = rules_cluster(d->rules);
 	struct sched_seq_conf conf;
 	int r;
 
@@ -375,41 +388,14 @@ build_view(struct daemon *d)
 	d->view = sched_view_free(d->view);
 	d->failq = sched_failq_free(d->failq);
 	d->failq = sched_failq_new();
-	d->view = sched_view_new();
+	d->view_gen++;
 	/* cluster.instances in file order (the `*` order of placement),
-	 * the others each on a node of their own until the gossip tells
-	 * their machine */
-	d->local = SCHED_NONE;
-	for (size_t i = 0; i < cc->ninstances; i++) {
-		const char *nm = cc->instances[i].name;
-		bool local = strcmp(nm, ic->name) == 0;
-		uint32_t id;
-
-		r = sched_view_add_instance(
-			d->view, nm,
-			local ? (ic->machine ? ic->machine : "local") : nm,
-			local, &id);
-		if (r < 0)
-			return r;
-		if (local)
-			d->local = id;
-	}
-	if (d->local == SCHED_NONE) {
-		r = sched_view_add_instance(d->view, ic->name,
-					    ic->machine ? ic->machine : "local",
-					    true, &d->local);
-		if (r < 0)
-			return r;
-	}
-	sched_view_set_instance_tags(d->view, d->local, ic->tags, ic->ntags);
-	sched_view_set_instance_state(d->view, d->local, SCHED_INST_RUNNING,
-				      false);
-	for (size_t i = 0; i < rules_napplications(d->rules); i++) {
-		r = sched_view_add_application(
-			d->view, rules_application(d->rules, i), NULL);
-		if (r < 0)
-			return r;
-	}
+	 * with their tags; the others each on a node of their own until
+	 * the gossip tells their machine */
+	r = sched_view_build(d->rules, &d->view);
+	if (r < 0)
+		return r;
+	d->local = sched_view_local(d->view);
 	sched_seq_conf_default(&conf, sched_view_ninstances(d->view));
 	conf.load_source = rules_cluster(d->rules)->load_source;
 	d->seq = sched_seq_new(&conf);
@@ -433,6 +419,52 @@ build_view(struct daemon *d)
 /* ------------------------------------------------------------ procs */
 
 static void
+on_event_reply(void *arg, int err, const cJSON *reply)
+{
+	(void)arg;
+	(void)err;
+	(void)reply;
+}
+
+/* The instance whose start or stop this is hears of the outcome at
+ * once, rather than a gossip interval later (the gossip brings it to
+ * everybody else). */
+static void
+notify_requester(struct daemon *d, struct proc *p)
+{
+	struct dproc *dp = proc_data(p);
+	const struct proc_fsm *f = proc_fsm(p);
+	uint32_t inst;
+	cJSON *body;
+
+	if (dp->requester == NULL || d->cluster == NULL)
+		return;
+	inst = sched_view_find_instance(d->view, dp->requester);
+	if (inst != SCHED_NONE) {
+		body = cJSON_CreateObject();
+		cJSON_AddStringToObject(body, "op", "event");
+		cJSON_AddStringToObject(body, "namespec", proc_namespec(p));
+		cJSON_AddStringToObject(body, "state",
+					proc_state_to_string(f->state));
+		cJSON_AddNumberToObject(body, "pid", proc_pid(p));
+		cJSON_AddNumberToObject(
+			body, "uptime_ms",
+			proc_state_is_running(f->state)
+				? (double)(util_now_ms() - f->laststart_ms)
+				: 0);
+		cJSON_AddBoolToObject(body, "expected",
+				      f->has_exitstatus && f->expected);
+		(void)cluster_command(d->cluster, inst, body, on_event_reply,
+				      NULL);
+		cJSON_Delete(body);
+	}
+	if (f->state == PROC_RUNNING || proc_state_is_stopped(f->state)) {
+		free(dp->requester);
+		dp->requester = NULL;
+	}
+}
+
+static void
 on_proc_change(struct proc *p, enum proc_state from, void *data)
 {
 	struct daemon *d = data;
@@ -449,6 +481,7 @@ on_proc_change(struct proc *p, enum proc_state from, void *data)
 	}
 	view_event(d, p, from, &acts);
 	cluster_proc_changed(d->cluster, p);
+	notify_requester(d, p);
 	run_actions(d, &acts);
 	sched_actions_done(&acts);
 	tell_watchers(d, p, SCHED_NONE, false);
@@ -484,6 +517,7 @@ drop_proc(struct daemon *d, struct proc *p)
 
 	set_vid(d, p, SCHED_NONE);
 	proc_free(p);
+	free(dp->requester);
 	free(dp);
 	d->state_dirty = true;
 	d->index_stale = true;
@@ -508,8 +542,115 @@ set_vid(struct daemon *d, struct proc *p, uint32_t vid)
 		d->byvid[vid] = p;
 }
 
-/* Carry out what sched/ decided.  Every target is the local instance:
- * there is no other in this view. */
+/* ------------------------------------------------------------ peers */
+
+/* A start or stop sent to another instance, until its answer. */
+struct peer_op {
+	struct daemon *d;
+	uint64_t gen; /* the view it was decided on */
+	uint32_t proc;
+	uint32_t inst;
+	bool start;
+};
+
+static void
+peer_refused(struct daemon *d, uint32_t proc, uint32_t inst)
+{
+	struct sched_actions acts = SCHED_ACTIONS_INIT;
+
+	sched_seq_start_refused(d->seq, d->view, proc, inst, util_now_ms(),
+				&acts);
+	run_actions(d, &acts);
+	sched_actions_done(&acts);
+}
+
+static void
+on_peer_reply(void *arg, int err, const cJSON *reply)
+{
+	struct peer_op *op = arg;
+	struct daemon *d = op->d;
+	const cJSON *ok = reply ? cJSON_GetObjectItem(reply, "ok") : NULL;
+	const cJSON *msg = reply ? cJSON_GetObjectItem(reply, "message")
+				 : NULL;
+	const struct sched_process *sp;
+	const char *iname;
+
+	if (err == -ECANCELED || op->gen != d->view_gen ||
+	    (sp = sched_view_process(d->view, op->proc)) == NULL)
+		goto out; /* a reload rebuilt the view meanwhile */
+	iname = sched_view_instance(d->view, op->inst)->name;
+	if (err == 0 && cJSON_IsTrue(ok)) {
+		struct sched_event ev = {0};
+		const cJSON *st = cJSON_GetObjectItem(reply, "state");
+		int code = cJSON_IsString(st)
+				   ? sched_proc_state_from_string(st->valuestring)
+				   : -1;
+
+		log_debug("%s on %s: %s", sp->namespec, iname,
+			  cJSON_IsString(st) ? st->valuestring : "?");
+		if (!op->start || code < 0)
+			goto out;
+		/* the state the start left it in, without waiting for the
+		 * gossip to bring it */
+		ev.state = (enum sched_proc_state)code;
+		ev.pid = (int)cJSON_GetNumberValue(
+			cJSON_GetObjectItem(reply, "pid"));
+		ev.uptime_ms = (int64_t)cJSON_GetNumberValue(
+			cJSON_GetObjectItem(reply, "uptime_ms"));
+		ev.expected_exit =
+			cJSON_IsTrue(cJSON_GetObjectItem(reply, "expected"));
+		daemon_remote_event(d, op->proc, op->inst, &ev, NULL);
+		goto out;
+	}
+	log_warnx("%s %s on %s: %s", op->start ? "start" : "stop",
+		  sp->namespec, iname,
+		  err != 0 ? "no answer"
+		  : cJSON_IsString(msg) ? msg->valuestring
+					: "refused");
+	if (op->start)
+		peer_refused(d, op->proc, op->inst);
+out:
+	free(op);
+}
+
+static void
+peer_send(struct daemon *d, const struct sched_action *a)
+{
+	const struct sched_process *sp = sched_view_process(d->view, a->proc);
+	const struct proc *p = find_by_vid(d, a->proc);
+	const char *extra = sp->extra_args;
+	struct peer_op *op = xcalloc(1, sizeof(*op));
+	cJSON *body = cJSON_CreateObject();
+	int r;
+
+	if (extra == NULL && p != NULL)
+		extra = proc_extra_args(p);
+	op->d = d;
+	op->gen = d->view_gen;
+	op->proc = a->proc;
+	op->inst = a->inst;
+	op->start = a->kind == SCHED_ACT_START;
+	cJSON_AddStringToObject(body, "op", op->start ? "start" : "stop");
+	cJSON_AddStringToObject(body, "namespec", sp->namespec);
+	if (op->start) {
+		cJSON_AddNumberToObject(body, "load", a->load);
+		if (extra != NULL)
+			cJSON_AddStringToObject(body, "extra_args", extra);
+	}
+	r = cluster_command(d->cluster, a->inst, body, on_peer_reply, op);
+	cJSON_Delete(body);
+	if (r == 0)
+		return;
+	errno = -r;
+	log_warn("%s %s on %s", op->start ? "start" : "stop", sp->namespec,
+		 sched_view_instance(d->view, a->inst)->name);
+	if (op->start)
+		peer_refused(d, a->proc, a->inst);
+	free(op);
+}
+
+/* Carry out what sched/ decided: local starts and stops here, the
+ * others through the instance that owns the target. */
 static void
 run_actions(struct daemon *d, struct sched_actions *acts)
 {
@@ -522,18 +663,12 @@ run_actions(struct daemon *d, struct sched_actions *acts)
 
 		switch (a->kind) {
 		case SCHED_ACT_START:
-			if (p == NULL)
-				break;
 			if (a->inst != d->local) {
-				/* no start protocol between instances yet:
-				 * the sequencer times the start out */
-				log_warnx("%s: placed on instance %s, which "
-					  "this daemon cannot command",
-					  proc_namespec(p),
-					  sched_view_instance(d->view, a->inst)
-						  ->name);
+				peer_send(d, a);
 				break;
 			}
+			if (p == NULL)
+				break;
 			r = proc_start(p);
 			if (r < 0 && r != -EALREADY)
 				log_warnx("%s: start refused in state %s",
@@ -541,7 +676,9 @@ run_actions(struct daemon *d, struct sched_actions *acts)
 					  proc_state_to_string(proc_state(p)));
 			break;
 		case SCHED_ACT_STOP:
-			if (p != NULL)
+			if (a->inst != d->local)
+				peer_send(d, a);
+			else if (p != NULL)
 				(void)proc_stop(p);
 			break;
 		case SCHED_ACT_FORCE:
@@ -555,6 +692,7 @@ run_actions(struct daemon *d, struct sched_actions *acts)
 				log_warnx("%s: shown %s: %s", proc_namespec(p),
 					  sched_proc_state_to_string(a->state),
 					  a->reason);
+			tell_watchers(d, p, SCHED_NONE, false);
 			break;
 		case SCHED_ACT_JOB_DONE:
 			log_debug("job %u done (%s)", a->job,
@@ -567,12 +705,14 @@ run_actions(struct daemon *d, struct sched_actions *acts)
 				     q = proc_next(q))
 					(void)proc_stop(q);
 			}
+			fsm_kick(d);
 			break;
 		case SCHED_ACT_SHUTDOWN:
 		case SCHED_ACT_RESTART:
 			log_warnx("running failure strategy: %s",
 				  sched_action_kind_to_string(a->kind));
-			daemon_shutdown(d);
+			daemon_cluster_stop(d, a->kind == SCHED_ACT_RESTART,
+					    NULL, NULL);
 			break;
 		default:
 			break;
@@ -595,6 +735,631 @@ on_seq_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	sched_actions_done(&acts);
 }
 
+/* ------------------------------------------------------------ cluster */
+
+static bool
+is_master(const struct daemon *d)
+{
+	return d->fsm != NULL && sched_fsm_is_master(d->fsm);
+}
+
+/* The master in DISTRIBUTION, OPERATION or CONCILIATION: the states in
+ * which it handles failures (reference/supvisors.md 5.8). */
+static bool
+master_working(const struct daemon *d)
+{
+	enum sched_cstate s = d->fsm ? sched_fsm_state(d->fsm) : SCHED_CS_OFF;
+
+	return is_master(d) && s >= SCHED_CS_DISTRIBUTION &&
+	       s <= SCHED_CS_CONCILIATION;
+}
+
+/* Evaluate the state machine from the loop, not from within the
+ * callback that changed something: one evaluation per iteration. */
+static void
+fsm_kick(struct daemon *d)
+{
+	if (d->fsm != NULL && !ev_is_pending(&d->fsm_timer))
+		ev_feed_event(d->loop, &d->fsm_timer, EV_TIMER);
+}
+
+static bool
+any_conflict(const struct daemon *d)
+{
+	for (uint32_t i = 0; i < sched_view_nprocesses(d->view); i++)
+		if (sched_view_conflict(d->view, i))
+			return true;
+	return false;
+}
+
+static void
+fsm_setup(struct daemon *d)
+{
+	const struct rl_cluster_conf *cc = rules_cluster(d->rules);
+	struct sched_fsm_conf conf = {
+		.synchro = cc->synchro,
+		.synchro_timeout_ms = cc->synchro_timeout_ms,
+		.core_min_ms = 15000,
+		.failure_strategy = cc->failure_strategy,
+	};
+	uint32_t *core = xcalloc(cc->ncore + 1, sizeof(*core));
+
+	for (size_t i = 0; i < cc->ncore; i++) {
+		uint32_t id = sched_view_find_instance(d->view, cc->core[i]);
+
+		if (id != SCHED_NONE)
+			core[conf.ncore++] = id;
+	}
+	conf.core = core;
+	d->fsm = sched_fsm_free(d->fsm);
+	d->fsm = sched_fsm_new(&conf, d->view, util_now_ms());
+	memset(&d->published, 0, sizeof(d->published));
+	free(core);
+	fsm_kick(d);
+}
+
+static void
+fsm_apply(struct daemon *d, unsigned bits)
+{
+	const struct rl_cluster_conf *cc = rules_cluster(d->rules);
+	struct sched_actions acts = SCHED_ACTIONS_INIT;
+	int64_t now = util_now_ms();
+	uint32_t job = SCHED_NONE;
+	size_t n;
+
+	if (bits & SCHED_FSM_DO_ABORT) {
+		sched_seq_abort(d->seq, d->view);
+		tell_watchers(d, NULL, SCHED_NONE, false);
+	}
+	if (bits & SCHED_FSM_DO_START_ALL) {
+		log_notice("master: starting the applications by "
+			   "start_sequence");
+		(void)sched_seq_start_all(d->seq, d->view, now, &acts, &job);
+	}
+	if (bits & SCHED_FSM_DO_STOP_ALL) {
+		log_notice("master: stopping the applications by "
+			   "stop_sequence");
+		(void)sched_seq_stop_all(d->seq, d->view, now, &acts, &job);
+	}
+	if ((bits & SCHED_FSM_DO_FAILURES) && sched_failq_len(d->failq) > 0)
+		sched_fail_run(d->failq, d->seq, d->view, now, &acts);
+	if (bits & SCHED_FSM_DO_CONCILIATE) {
+		n = sched_conciliate_all(d->view, d->seq, d->failq,
+					 cc->conciliation_strategy, now, &acts);
+		if (n > 0)
+			log_notice("master: %s applied to %zu conflict(s)",
+				   rl_conciliation_to_string(
+					   cc->conciliation_strategy),
+				   n);
+	}
+	run_actions(d, &acts);
+	sched_actions_done(&acts);
+	if (bits & SCHED_FSM_DO_FINAL) {
+		d->restart_requested =
+			sched_fsm_final_kind(d->fsm) == SCHED_CS_RESTARTING;
+		daemon_shutdown(d);
+	}
+}
+
+static void
+fsm_eval(struct daemon *d)
+{
+	const struct rl_cluster_conf *cc = rules_cluster(d->rules);
+	struct sched_fsm_work w = {
+		.idle = sched_seq_idle(d->seq),
+		.conflicts = any_conflict(d),
+		.concil_user =
+			cc->conciliation_strategy == RL_CONCILIATION_USER,
+	};
+	enum sched_cstate before = sched_fsm_state(d->fsm), now_state;
+	struct sched_fsm_peer rec;
+	unsigned bits;
+
+	bits = sched_fsm_step(d->fsm, d->view, &w, util_now_ms());
+	now_state = sched_fsm_state(d->fsm);
+	if (now_state != before) {
+		const char *m = daemon_master_name(d);
+
+		log_notice("cluster: %s -> %s: %s%s%s",
+			   sched_cstate_to_string(before),
+			   sched_cstate_to_string(now_state),
+			   sched_fsm_reason(d->fsm), m ? ", master " : "",
+			   m ? m : "");
+		/* a slave leaves failures to the master it follows */
+		if (!is_master(d) && (now_state == SCHED_CS_DISTRIBUTION ||
+				      now_state == SCHED_CS_OPERATION))
+			sched_failq_clear(d->failq);
+		tell_watchers(d, NULL, SCHED_NONE, false);
+	}
+	fsm_apply(d, bits);
+	if (d->fsm == NULL)
+		return;
+	cluster_invalidate(d->cluster);
+	if (sched_fsm_may_activate(d->fsm))
+		cluster_activate(d->cluster);
+	sched_fsm_record(d->fsm, d->view, &rec);
+	if (memcmp(&rec, &d->published, sizeof(rec)) != 0) {
+		d->published = rec;
+		cluster_publish_fsm(d->cluster, &rec);
+	}
+	if (now_state != before ||
+	    (bits & (SCHED_FSM_DO_START_ALL | SCHED_FSM_DO_STOP_ALL |
+		     SCHED_FSM_DO_ABORT)))
+		fsm_kick(d);
+}
+
+static void
+on_fsm_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = container_of(w, struct daemon, fsm_timer);
+
+	(void)loop;
+	(void)revents;
+	if (d->fsm != NULL)
+		fsm_eval(d);
+}
+
+const struct sched_fsm *
+daemon_fsm(const struct daemon *d)
+{
+	return d->fsm;
+}
+
+const char *
+daemon_master_name(const struct daemon *d)
+{
+	uint32_t m = d->fsm ? sched_fsm_master(d->fsm) : SCHED_NONE;
+
+	return m == SCHED_NONE ? NULL : sched_view_instance(d->view, m)->name;
+}
+
+bool
+daemon_may_activate(const struct daemon *d)
+{
+	return d->fsm == NULL || sched_fsm_may_activate(d->fsm);
+}
+
+bool
+daemon_restart_requested(const struct daemon *d)
+{
+	return d->restart_requested;
+}
+
+void
+daemon_cluster_changed(struct daemon *d)
+{
+	tell_watchers(d, NULL, SCHED_NONE, false);
+	fsm_kick(d);
+}
+
+void
+daemon_fsm_peer(struct daemon *d, uint32_t inst,
+		const struct sched_fsm_peer *p)
+{
+	if (d->fsm == NULL)
+		return;
+	sched_fsm_set_peer(d->fsm, inst, p);
+	fsm_kick(d);
+}
+
+void
+daemon_remote_event(struct daemon *d, uint32_t proc, uint32_t inst,
+		    const struct sched_event *ev, const char *extra_args)
+{
+	struct sched_actions acts = SCHED_ACTIONS_INIT;
+	const struct sched_pinfo *pi = sched_view_pinfo(d->view, proc, inst);
+	enum sched_proc_state before = pi ? pi->state : SCHED_PROC_STOPPED;
+	int64_t now = util_now_ms();
+	bool crashed;
+
+	if (sched_view_process_event(d->view, proc, inst, ev, now) < 0)
+		return;
+	if (extra_args != NULL && extra_args[0] != '\0')
+		sched_view_set_extra_args(d->view, proc, extra_args);
+	crashed = ev->state != before &&
+		  (ev->state == SCHED_PROC_FATAL ||
+		   (ev->state == SCHED_PROC_EXITED && !ev->expected_exit));
+	sched_seq_process_event(d->seq, d->view, proc, inst, now, &acts);
+	if (crashed && master_working(d)) {
+		sched_fail_crash(d->failq, d->view, proc, &acts);
+		sched_fail_run(d->failq, d->seq, d->view, now, &acts);
+	}
+	run_actions(d, &acts);
+	sched_actions_done(&acts);
+	tell_watchers(d, find_by_vid(d, proc), SCHED_NONE, false);
+	fsm_kick(d);
+}
+
+void
+daemon_instance_lost(struct daemon *d, uint32_t inst)
+{
+	struct sched_actions acts = SCHED_ACTIONS_INIT;
+	uint32_t *lost = xcalloc(sched_view_nprocesses(d->view) + 1,
+				 sizeof(*lost));
+	bool was_master = d->fsm != NULL && sched_fsm_master(d->fsm) == inst;
+	int64_t now = util_now_ms();
+	size_t n;
+
+	n = sched_view_lose_instance(d->view, inst, now, lost);
+	sched_seq_instance_lost(d->seq, d->view, inst, now, &acts);
+	/* the master handles the loss; when the master itself is lost,
+	 * every instance remembers it, and the next master acts on it
+	 * (Supvisors leaves these processes alone) */
+	if (n > 0 && (master_working(d) || was_master)) {
+		sched_fail_instance_lost(d->failq, d->view, lost, n);
+		log_notice("instance %s lost with %zu process(es) running "
+			   "nowhere else",
+			   sched_view_instance(d->view, inst)->name, n);
+	}
+	if (master_working(d))
+		sched_fail_run(d->failq, d->seq, d->view, now, &acts);
+	run_actions(d, &acts);
+	sched_actions_done(&acts);
+	free(lost);
+	if (d->fsm != NULL)
+		sched_fsm_forget_peer(d->fsm, inst);
+	daemon_cluster_changed(d);
+}
+
+static void
+reply_error(cJSON *reply, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+reply_error(cJSON *reply, const char *code, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cJSON_AddBoolToObject(reply, "ok", false);
+	cJSON_AddStringToObject(reply, "error", code);
+	cJSON_AddStringToObject(reply, "message", msg);
+}
+
+static void
+reply_proc(cJSON *reply, const struct proc *p)
+{
+	const struct proc_fsm *f = proc_fsm(p);
+
+	cJSON_AddBoolToObject(reply, "ok", true);
+	cJSON_AddStringToObject(reply, "state", proc_state_to_string(f->state));
+	cJSON_AddNumberToObject(reply, "pid", proc_pid(p));
+	cJSON_AddNumberToObject(reply, "uptime_ms",
+				proc_state_is_running(f->state)
+					? (double)(util_now_ms() -
+						   f->laststart_ms)
+					: 0);
+	cJSON_AddBoolToObject(reply, "expected",
+			      f->has_exitstatus && f->expected);
+}
+
+static void
+set_requester(struct proc *p, const char *from)
+{
+	struct dproc *dp = proc_data(p);
+
+	free(dp->requester);
+	dp->requester = xstrdup(from);
+}
+
+/* A start on behalf of another instance: the admission check of
+ * DESIGN.md 7.3 against our own view, then the spawn. */
+static void
+peer_start(struct daemon *d, struct proc *p, const cJSON *req, cJSON *reply,
+	   const char *from)
+{
+	const struct dproc *dp = proc_data(p);
+	const cJSON *load = cJSON_GetObjectItem(req, "load");
+	const cJSON *extra = cJSON_GetObjectItem(req, "extra_args");
+	unsigned total = 0, want;
+	int r;
+
+	if (proc_state_is_running(proc_state(p))) {
+		reply_proc(reply, p);
+		return;
+	}
+	if (!cJSON_IsNumber(load) || load->valuedouble < 0 ||
+	    load->valuedouble > 100) {
+		reply_error(reply, "BAD_REQUEST", "bad load");
+		return;
+	}
+	want = (unsigned)load->valuedouble;
+	if (dp->vid != SCHED_NONE) {
+		r = sched_place_admit(d->view, d->local, dp->vid, want,
+				      rules_cluster(d->rules)->load_source,
+				      &total);
+		if (r == -ENOSPC) {
+			log_info("%s: start for %s refused: node load %u%% "
+				 "+ %u%% > 100%%",
+				 proc_namespec(p), from, total, want);
+			reply_error(reply, "NO_RESOURCE",
+				    "node load %u%% + %u%% exceeds 100%%",
+				    total, want);
+			return;
+		}
+	}
+	if (cJSON_IsString(extra)) {
+		char **argv = NULL;
+		size_t n = 0;
+
+		if (ctl_split_words(extra->valuestring, &argv, &n) < 0) {
+			reply_error(reply, "BAD_REQUEST", "bad extra_args");
+			return;
+		}
+		proc_set_extra_args(p, n > 0 ? xstrdup(extra->valuestring)
+					     : NULL,
+				    n > 0 ? argv : NULL);
+		if (n == 0)
+			ctl_free_words(argv);
+	}
+	set_requester(p, from);
+	r = proc_start(p);
+	if (r < 0 && r != -EALREADY) {
+		reply_error(reply, "BUSY", "cannot start in state %s",
+			    proc_state_to_string(proc_state(p)));
+		return;
+	}
+	log_info("%s: started for %s", proc_namespec(p), from);
+	reply_proc(reply, p);
+}
+
+void
+daemon_peer_command(struct daemon *d, const char *from, const cJSON *req,
+		    cJSON *reply)
+{
+	const cJSON *op = cJSON_GetObjectItem(req, "op");
+	const cJSON *ns = cJSON_GetObjectItem(req, "namespec");
+	struct proc *p = NULL;
+	const char *o;
+
+	if (!cJSON_IsString(op)) {
+		reply_error(reply, "BAD_REQUEST", "no op");
+		return;
+	}
+	o = op->valuestring;
+	if (strcmp(o, "shutdown") == 0 || strcmp(o, "restart") == 0) {
+		if (!is_master(d)) {
+			reply_error(reply, "NOT_MASTER", "not the master");
+			return;
+		}
+		log_notice("cluster %s requested by %s", o, from);
+		daemon_cluster_stop(d, o[0] == 'r', NULL, NULL);
+		cJSON_AddBoolToObject(reply, "ok", true);
+		cJSON_AddStringToObject(
+			reply, "state",
+			sched_cstate_to_string(sched_fsm_state(d->fsm)));
+		return;
+	}
+	if (!cJSON_IsString(ns) ||
+	    (p = daemon_find_proc(d, ns->valuestring)) == NULL ||
+	    !daemon_proc_listed(p)) {
+		reply_error(reply, "BAD_NAME", "no such process");
+		return;
+	}
+	if (strcmp(o, "start") == 0) {
+		if (d->phase != DAEMON_OPERATION)
+			reply_error(reply, "SHUTTING_DOWN",
+				    "the daemon is not operating");
+		else
+			peer_start(d, p, req, reply, from);
+	} else if (strcmp(o, "stop") == 0) {
+		if (!proc_state_is_stopped(proc_state(p)))
+			set_requester(p, from);
+		(void)proc_stop(p);
+		reply_proc(reply, p);
+	} else if (strcmp(o, "event") == 0) {
+		const cJSON *st = cJSON_GetObjectItem(req, "state");
+		uint32_t inst = sched_view_find_instance(d->view, from);
+		int code = cJSON_IsString(st)
+				   ? sched_proc_state_from_string(st->valuestring)
+				   : -1;
+		struct sched_event ev = {0};
+
+		if (code < 0 || inst == SCHED_NONE ||
+		    daemon_proc_view_id(d, p) == SCHED_NONE) {
+			reply_error(reply, "BAD_REQUEST", "bad event");
+			return;
+		}
+		ev.state = (enum sched_proc_state)code;
+		ev.pid = (int)cJSON_GetNumberValue(
+			cJSON_GetObjectItem(req, "pid"));
+		ev.uptime_ms = (int64_t)cJSON_GetNumberValue(
+			cJSON_GetObjectItem(req, "uptime_ms"));
+		ev.expected_exit =
+			cJSON_IsTrue(cJSON_GetObjectItem(req, "expected"));
+		daemon_remote_event(d, daemon_proc_view_id(d, p), inst, &ev,
+				    NULL);
+		cJSON_AddBoolToObject(reply, "ok", true);
+	} else if (strcmp(o, "log") == 0) {
+		const cJSON *st = cJSON_GetObjectItem(req, "stream");
+		const cJSON *nb = cJSON_GetObjectItem(req, "bytes");
+		struct logfile *lf = proc_logfile(
+			p, cJSON_IsString(st) &&
+					   strcmp(st->valuestring, "stderr") == 0
+				   ? PROC_STDERR
+				   : PROC_STDOUT);
+		struct strbuf out = STRBUF_INIT;
+		int r = lf == NULL ? -ENOENT
+			: !cJSON_IsNumber(nb) || nb->valuedouble < 0 ||
+					nb->valuedouble > (16 << 20)
+				? -EINVAL
+				: logfile_tail(lf, (size_t)nb->valuedouble,
+					       &out);
+
+		if (lf == NULL) {
+			reply_error(reply, "NO_FILE", "no log file for that "
+						      "stream");
+		} else if (r < 0 && r != -ENOENT) {
+			reply_error(reply, "NO_FILE", "%s", strerror(-r));
+		} else {
+			size_t len = sodium_base64_encoded_len(
+				out.len, sodium_base64_VARIANT_ORIGINAL);
+			char *b64 = xmalloc(len);
+
+			sodium_bin2base64(b64, len,
+					  (const unsigned char *)strbuf_str(&out),
+					  out.len, sodium_base64_VARIANT_ORIGINAL);
+			cJSON_AddBoolToObject(reply, "ok", true);
+			cJSON_AddStringToObject(reply, "data", b64);
+			free(b64);
+		}
+		strbuf_done(&out);
+	} else if (strcmp(o, "signal") == 0) {
+		const cJSON *sig = cJSON_GetObjectItem(req, "signal");
+		int r = cJSON_IsNumber(sig) ? proc_signal(p, sig->valueint)
+					    : -EINVAL;
+
+		if (r < 0)
+			reply_error(reply, "NOT_RUNNING", "%s", strerror(-r));
+		else
+			reply_proc(reply, p);
+	} else {
+		reply_error(reply, "BAD_REQUEST", "unknown op '%s'", o);
+	}
+}
+
+/* ------------------------------------------------------------ cluster API */
+
+int
+daemon_peer_request(struct daemon *d, const char *instance,
+		    const cJSON *body,
+		    void (*fn)(void *arg, int err, const cJSON *reply),
+		    void *arg)
+{
+	uint32_t inst = sched_view_find_instance(d->view, instance);
+
+	if (inst == SCHED_NONE)
+		return -ENOENT;
+	if (inst == d->local)
+		return -EINVAL;
+	return cluster_command(d->cluster, inst, body, fn, arg);
+}
+
+int
+daemon_conciliate(struct daemon *d, enum rl_conciliation strategy)
+{
+	struct sched_actions acts = SCHED_ACTIONS_INIT;
+	size_t n;
+
+	if (d->fsm == NULL ||
+	    sched_fsm_state(d->fsm) != SCHED_CS_CONCILIATION)
+		return -EAGAIN;
+	if (!any_conflict(d))
+		return -EALREADY;
+	n = sched_conciliate_all(d->view, d->seq, d->failq, strategy,
+				 util_now_ms(), &acts);
+	log_notice("conciliation %s applied to %zu conflict(s)",
+		   rl_conciliation_to_string(strategy), n);
+	run_actions(d, &acts);
+	sched_actions_done(&acts);
+	fsm_kick(d);
+	return 0;
+}
+
+int
+daemon_end_sync(struct daemon *d, const char *master)
+{
+	uint32_t m = SCHED_NONE;
+	int r;
+
+	if (d->fsm == NULL)
+		return -EAGAIN;
+	if (master != NULL &&
+	    (m = sched_view_find_instance(d->view, master)) == SCHED_NONE)
+		return -ENOENT;
+	r = sched_fsm_end_sync(d->fsm, d->view, m);
+	if (r == 0) {
+		log_notice("end_sync: master %s", daemon_master_name(d));
+		fsm_kick(d);
+	}
+	return r;
+}
+
+struct stop_req {
+	void (*done)(void *arg, int err, const char *msg);
+	void *arg;
+};
+
+static void
+on_stop_reply(void *arg, int err, const cJSON *reply)
+{
+	struct stop_req *sr = arg;
+	const cJSON *msg = reply ? cJSON_GetObjectItem(reply, "message")
+				 : NULL;
+
+	if (sr->done != NULL && err != -ECANCELED) {
+		if (err != 0)
+			sr->done(sr->arg, -ECOMM, "the master did not answer");
+		else if (!cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok")))
+			sr->done(sr->arg, -EPERM,
+				 cJSON_IsString(msg) ? msg->valuestring
+						     : "refused");
+		else
+			sr->done(sr->arg, 0, NULL);
+	}
+	free(sr);
+}
+
+void
+daemon_cluster_stop(struct daemon *d, bool restart,
+		    void (*done)(void *arg, int err, const char *msg),
+		    void *arg)
+{
+	enum sched_cstate to =
+		restart ? SCHED_CS_RESTARTING : SCHED_CS_SHUTTING_DOWN;
+	uint32_t m = d->fsm ? sched_fsm_master(d->fsm) : SCHED_NONE;
+	unsigned bits = 0;
+	int r;
+
+	if (d->fsm == NULL || (d->cluster == NULL && !is_master(d))) {
+		/* leftovers still being stopped: this daemon alone */
+		d->restart_requested = restart;
+		daemon_shutdown(d);
+		if (done != NULL)
+			done(arg, 0, NULL);
+		return;
+	}
+	if (is_master(d)) {
+		r = sched_fsm_request(d->fsm, to, &bits);
+		if (r == 0) {
+			log_notice("cluster %s: stopping every application "
+				   "by stop_sequence",
+				   restart ? "restart" : "shutdown");
+			fsm_apply(d, bits);
+			fsm_kick(d);
+		}
+		if (done != NULL)
+			done(arg, r == -EALREADY ? 0 : r,
+			     r == -EAGAIN ? "not allowed in this cluster state"
+					  : NULL);
+		return;
+	}
+	if (m == SCHED_NONE) {
+		if (done != NULL)
+			done(arg, -EAGAIN, "no master elected yet");
+		return;
+	}
+	{
+		struct stop_req *sr = xcalloc(1, sizeof(*sr));
+		cJSON *body = cJSON_CreateObject();
+
+		sr->done = done;
+		sr->arg = arg;
+		cJSON_AddStringToObject(body, "op",
+					restart ? "restart" : "shutdown");
+		r = cluster_command(d->cluster, m, body, on_stop_reply, sr);
+		cJSON_Delete(body);
+		if (r < 0) {
+			free(sr);
+			if (done != NULL)
+				done(arg, r, "cannot reach the master");
+		}
+	}
+}
+
 /* ------------------------------------------------------------ commands */
 
 static int
@@ -610,28 +1375,68 @@ seq_result(struct daemon *d, int r, struct sched_actions *acts,
 	return 0;
 }
 
+/* Whether a start or a stop has something to do, from what the whole
+ * cluster reports (the view), not from the local copy alone. */
+static int
+start_check(const struct daemon *d, const struct proc *p)
+{
+	const struct dproc *dp = proc_data(p);
+	const struct sched_process *sp;
+
+	if (dp->vid == SCHED_NONE)
+		return -ENOENT;
+	if (proc_state(p) == PROC_STOPPING || proc_state(p) == PROC_UNKNOWN)
+		return -EBUSY;
+	if (proc_state_is_running(proc_state(p)))
+		return -EALREADY;
+	sp = sched_view_process(d->view, dp->vid);
+	if (sp->state == SCHED_PROC_STOPPING)
+		return -EBUSY;
+	return sp->nrunning > 0 ? -EALREADY : 0;
+}
+
+static bool
+no_resource(const struct daemon *d, const struct proc *p)
+{
+	const struct dproc *dp = proc_data(p);
+	const struct sched_process *sp = sched_view_process(d->view, dp->vid);
+
+	if (proc_state(p) == PROC_FATAL &&
+	    strcmp(proc_fsm(p)->reason, "No resource available") == 0)
+		return true;
+	return sp != NULL && sp->forced && sp->forced_reason != NULL &&
+	       strcmp(sp->forced_reason, "No resource available") == 0 &&
+	       sched_view_display_state(d->view, dp->vid) == SCHED_PROC_FATAL;
+}
+
 int
 daemon_start_process(struct daemon *d, struct proc *p,
 		     enum rl_strategy strategy, uint32_t *ret_job)
 {
+	return daemon_start_process_on(d, p, strategy, NULL, ret_job);
+}
+
+int
+daemon_start_process_on(struct daemon *d, struct proc *p,
+			enum rl_strategy strategy, const char *instance,
+			uint32_t *ret_job)
+{
 	struct sched_actions acts = SCHED_ACTIONS_INIT;
 	const struct dproc *dp = proc_data(p);
-	uint32_t job = SCHED_NONE;
+	uint32_t job = SCHED_NONE, inst = SCHED_NONE;
 	int r;
 
 	if (d->phase == DAEMON_SHUTTING_DOWN)
 		return -ESHUTDOWN;
-	if (proc_state_is_running(proc_state(p)))
-		return -EALREADY;
-	if (proc_state(p) == PROC_STOPPING || proc_state(p) == PROC_UNKNOWN)
-		return -EBUSY;
-	if (dp->vid == SCHED_NONE)
+	if ((r = start_check(d, p)) < 0)
+		return r;
+	if (instance != NULL &&
+	    (inst = sched_view_find_instance(d->view, instance)) == SCHED_NONE)
 		return -ENOENT;
-	r = sched_seq_start_process(d->seq, d->view, dp->vid, strategy,
-				    SCHED_NONE, util_now_ms(), &acts, &job);
+	r = sched_seq_start_process(d->seq, d->view, dp->vid, strategy, inst,
+				    util_now_ms(), &acts, &job);
 	r = seq_result(d, r, &acts, job, ret_job);
-	if (r == 0 && proc_state(p) == PROC_FATAL &&
-	    strcmp(proc_fsm(p)->reason, "No resource available") == 0)
+	if (r == 0 && no_resource(d, p))
 		return -ENOSPC;
 	return r;
 }
@@ -644,17 +1449,89 @@ daemon_stop_process(struct daemon *d, struct proc *p, uint32_t *ret_job)
 	uint32_t job = SCHED_NONE;
 	int r;
 
-	if (proc_state_is_stopped(proc_state(p)))
-		return -EALREADY;
 	if (dp->vid == SCHED_NONE) {
+		if (proc_state_is_stopped(proc_state(p)))
+			return -EALREADY;
 		r = proc_stop(p);
 		if (ret_job != NULL && r == 0)
 			*ret_job = SCHED_NONE;
 		return r == -ESRCH ? -EALREADY : r;
 	}
+	if (proc_state_is_stopped(proc_state(p)) &&
+	    sched_view_process(d->view, dp->vid)->nrunning == 0)
+		return -EALREADY;
 	r = sched_seq_stop_process(d->seq, d->view, dp->vid, util_now_ms(),
 				   &acts, &job);
 	return seq_result(d, r, &acts, job, ret_job);
+}
+
+void
+daemon_proc_pstate(const struct daemon *d, const struct proc *p,
+		   struct daemon_pstate *ret)
+{
+	const struct dproc *dp = proc_data(p);
+	const struct proc_fsm *f = proc_fsm(p);
+	const struct sched_process *sp;
+	const struct sched_pinfo *pi;
+	uint32_t show = SCHED_NONE;
+	int64_t now = util_now_ms(), latest = INT64_MIN;
+	bool on = proc_pid(p) > 0 || proc_state_is_running(f->state) ||
+		  f->state == PROC_STOPPING;
+
+	*ret = (struct daemon_pstate){
+		.state = f->state,
+		.instance = on ? rules_instance(d->rules)->name : NULL,
+		.local = true,
+		.pid = proc_pid(p),
+		.expected = f->has_exitstatus && f->expected,
+	};
+	if (dp->vid == SCHED_NONE ||
+	    (sp = sched_view_process(d->view, dp->vid)) == NULL)
+		return;
+	ret->conflict = sched_view_conflict(d->view, dp->vid);
+	ret->pending = sp->resv != SCHED_NONE;
+	for (size_t i = 0; i < sp->ninfo &&
+			   ret->ninstances < DAEMON_PSTATE_INSTANCES;
+	     i++)
+		if (sched_proc_state_loading(sp->info[i].state) ||
+		    sp->info[i].state == SCHED_PROC_STOPPING)
+			ret->instances[ret->ninstances++] = sp->info[i].inst;
+	if (on)
+		return;
+	if (sp->nrunning > 0) {
+		show = sp->running_inst;
+	} else {
+		/* stopped everywhere: the latest report, as Supvisors */
+		for (size_t i = 0; i < sp->ninfo; i++)
+			if (sp->info[i].event_ms > latest) {
+				latest = sp->info[i].event_ms;
+				show = sp->info[i].inst;
+			}
+	}
+	if (show != SCHED_NONE && show != d->local &&
+	    (pi = sched_view_pinfo(d->view, dp->vid, show)) != NULL) {
+		ret->local = false;
+		ret->state = (enum proc_state)pi->state;
+		ret->pid = pi->pid;
+		ret->expected = pi->expected_exit;
+		ret->instance = sched_view_instance(d->view, show)->name;
+		if (sched_proc_state_loading(pi->state) ||
+		    pi->state == SCHED_PROC_STOPPING)
+			ret->uptime_ms = now - pi->start_ms;
+		else
+			ret->instance = NULL;
+		ret->desc = cluster_proc_desc(d->cluster,
+					      sched_view_instance(d->view, show)
+						      ->name,
+					      sp->namespec);
+	}
+	if (sp->nrunning == 0 && sp->forced) {
+		ret->local = false;
+		ret->state = (enum proc_state)sched_view_display_state(
+			d->view, dp->vid);
+		ret->desc = sp->forced_reason;
+		ret->pid = 0;
+	}
 }
 
 static uint32_t
@@ -734,8 +1611,12 @@ check_shutdown_done(struct daemon *d)
 	if (ev_is_active(&d->exit_timer))
 		return;
 	log_info("every process stopped, exiting");
-	/* a moment for the answers already queued (shutdown's 202) */
-	ev_timer_set(&d->exit_timer, 0.1, 0.);
+	/* leave only now: the peers saw our processes stop first, so they
+	 * do not take them for lost */
+	cluster_leave(d->cluster);
+	/* a moment for the answers already queued (shutdown's 202) and
+	 * for the leave to get out */
+	ev_timer_set(&d->exit_timer, d->cluster ? 0.3 : 0.1, 0.);
 	ev_timer_start(d->loop, &d->exit_timer);
 }
 
@@ -756,7 +1637,6 @@ daemon_shutdown(struct daemon *d)
 		return;
 	d->phase = DAEMON_SHUTTING_DOWN;
 	log_notice("shutting down: stopping every process by stop_sequence");
-	cluster_leave(d->cluster);
 	notify_send("STOPPING=1");
 	for (struct proc *p = daemon_first_proc(d); p; p = proc_next(p))
 		proc_inhibit_restart(p, true);
@@ -1105,13 +1985,8 @@ on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	if (d->state_dirty)
 		save_state(d);
 	update_status(d);
-	if (d->phase == DAEMON_OPERATION && sched_failq_len(d->failq) > 0) {
-		struct sched_actions acts = SCHED_ACTIONS_INIT;
-
-		sched_fail_run(d->failq, d->seq, d->view, util_now_ms(), &acts);
-		run_actions(d, &acts);
-		sched_actions_done(&acts);
-	}
+	/* TIMEOUT and CORE depend on time; deferred failures retry */
+	fsm_kick(d);
 }
 
 static void
@@ -1125,7 +2000,6 @@ on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 begin_operation(struct daemon *d)
 {
-	struct sched_actions acts = SCHED_ACTIONS_INIT;
 
 	d->leftovers = NULL;
 	d->nleftovers = 0;
@@ -1134,9 +2008,9 @@ begin_operation(struct daemon *d)
 	notify_send("READY=1");
 	update_status(d);
 	log_notice("ready: %zu processes configured", d->pctx.nprocs);
-	(void)sched_seq_start_all(d->seq, d->view, util_now_ms(), &acts, NULL);
-	run_actions(d, &acts);
-	sched_actions_done(&acts);
+	/* the state machine starts the applications once this instance
+	 * is master in DISTRIBUTION (at once without peers) */
+	fsm_setup(d);
 }
 
 static void
@@ -1373,6 +2247,7 @@ daemon_new(struct ev_loop *loop, const struct daemon_opts *o,
 	ev_timer_init(&d->leftover_timer, on_leftover_timer, 0., 0.);
 	ev_timer_init(&d->watchdog, on_watchdog, 0., 0.);
 	ev_timer_init(&d->exit_timer, on_exit_timer, 0., 0.);
+	ev_timer_init(&d->fsm_timer, on_fsm_timer, 0., 0.);
 	if (notify_watchdog_ms() > 0) {
 		double half = notify_watchdog_ms() / 2000.0;
 
@@ -1409,6 +2284,7 @@ daemon_free(struct daemon *d)
 		ev_timer_stop(d->loop, &d->leftover_timer);
 		ev_timer_stop(d->loop, &d->watchdog);
 		ev_timer_stop(d->loop, &d->exit_timer);
+		ev_clear_pending(d->loop, &d->fsm_timer);
 	}
 	d->http = http_server_free(d->http);
 	d->ctl = ctl_free(d->ctl);
@@ -1419,12 +2295,14 @@ daemon_free(struct daemon *d)
 			struct dproc *dp = proc_data(p);
 
 			proc_free(p);
+			free(dp->requester);
 			free(dp);
 		}
 		proc_ctx_done(&d->pctx);
 		if (d->phase != DAEMON_LEFTOVERS)
 			save_state(d);
 	}
+	d->fsm = sched_fsm_free(d->fsm);
 	d->seq = sched_seq_free(d->seq);
 	d->view = sched_view_free(d->view);
 	d->failq = sched_failq_free(d->failq);

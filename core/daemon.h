@@ -92,6 +92,11 @@ const char *daemon_proc_app(const struct proc *p);
  *   -ENOENT    unknown (removed by a reload meanwhile). */
 int daemon_start_process(struct daemon *d, struct proc *p,
 			 enum rl_strategy strategy, uint32_t *ret_job);
+/* The same on INSTANCE (NULL: placement by the rules); still checked:
+ * running, not disabled, capacity. */
+int daemon_start_process_on(struct daemon *d, struct proc *p,
+			    enum rl_strategy strategy, const char *instance,
+			    uint32_t *ret_job);
 int daemon_stop_process(struct daemon *d, struct proc *p, uint32_t *ret_job);
 int daemon_start_app(struct daemon *d, const char *app,
 		     enum rl_strategy strategy, uint32_t *ret_job);
@@ -124,5 +129,89 @@ struct daemon_watch {
 
 void daemon_watch_add(struct daemon *d, struct daemon_watch *w);
 void daemon_watch_remove(struct daemon *d, struct daemon_watch *w);
+
+/* ------------------------------------------------------------ cluster
+ * The cluster state machine (sched/fsm.h) runs in every daemon, a
+ * single-instance one included (it goes straight to OPERATION with
+ * itself as master). */
+struct sched_fsm;
+/* NULL while leftovers are being stopped (the machine is then OFF). */
+const struct sched_fsm *daemon_fsm(const struct daemon *d);
+/* The master's name, NULL while none is elected. */
+const char *daemon_master_name(const struct daemon *d);
+/* Supvisors' conciliate(STRATEGY): applies STRATEGY to every conflict
+ * now, from this instance (stops go to the owning instances).  0, or
+ * -EAGAIN when the cluster is not in CONCILIATION, -EALREADY when there
+ * is no conflict. */
+int daemon_conciliate(struct daemon *d, enum rl_conciliation strategy);
+/* Supvisors' end_sync (USER synchro): MASTER (NULL: the election's
+ * choice) becomes the declared master.  0, or -ENOTSUP when USER is not
+ * among cluster.synchro, -EALREADY past SYNCHRONIZATION, -ENOENT for an
+ * unknown instance, -EINVAL when it is not RUNNING. */
+int daemon_end_sync(struct daemon *d, const char *master);
+/* Shutdown (RESTART false) or restart of the whole cluster, in
+ * stop_sequence order by the master: from a slave the request is sent
+ * to the master, and DONE is called with its answer (0 or -errno and a
+ * message).  DONE may be called before this returns. */
+void daemon_cluster_stop(struct daemon *d, bool restart,
+			 void (*done)(void *arg, int err, const char *msg),
+			 void *arg);
+/* How the cluster shows process P: where it runs (or ran last), in
+ * which state, from the view; the local copy when it is the one that
+ * runs or when no other instance reported it. */
+#define DAEMON_PSTATE_INSTANCES 16
+struct daemon_pstate {
+	int state;	      /* enum proc_state */
+	const char *instance; /* where it runs; NULL: nowhere */
+	bool local;	      /* the local copy is the one shown */
+	int pid;
+	int64_t uptime_ms;    /* when not local */
+	const char *desc;     /* when not local: its description, or NULL */
+	bool expected;
+	bool conflict;
+	bool pending;	      /* a start is in flight (reservation held) */
+	size_t ninstances;    /* running copies (up to the array's size) */
+	uint32_t instances[DAEMON_PSTATE_INSTANCES]; /* view ids */
+};
+void daemon_proc_pstate(const struct daemon *d, const struct proc *p,
+			struct daemon_pstate *ret);
+
+/* ------------------------------------------------------------ glue
+ * Called by core/cluster.c only. */
+struct cJSON;
+struct sched_event;
+struct sched_fsm_peer;
+/* INST reported PROC (view ids) in the state EV. */
+void daemon_remote_event(struct daemon *d, uint32_t proc, uint32_t inst,
+			 const struct sched_event *ev, const char *extra_args);
+/* INST was declared dead or left. */
+void daemon_instance_lost(struct daemon *d, uint32_t inst);
+/* An instance changed state: re-evaluate the state machine. */
+void daemon_cluster_changed(struct daemon *d);
+/* INST published its state machine record. */
+void daemon_fsm_peer(struct daemon *d, uint32_t inst,
+		     const struct sched_fsm_peer *p);
+/* CHECKED instances may become RUNNING now. */
+bool daemon_may_activate(const struct daemon *d);
+/* A peer command from instance FROM: REQ is the request object, the
+ * answer goes into REPLY ({"ok":true,...} or {"ok":false,"error",
+ * "message"}). */
+void daemon_peer_command(struct daemon *d, const char *from,
+			 const struct cJSON *req, struct cJSON *reply);
+
+/* A peer command (the "op"s of daemon_peer_command) to INSTANCE, as
+ * cluster_command(): FN gets the answer later, or -ECANCELED at exit
+ * (then only free ARG).  -ENOENT unknown instance, -EINVAL ourselves,
+ * other -errno: unreachable; FN is then not called. */
+struct cJSON;
+int daemon_peer_request(struct daemon *d, const char *instance,
+			const struct cJSON *body,
+			void (*fn)(void *arg, int err,
+				   const struct cJSON *reply),
+			void *arg);
+
+/* The loop ended for a cluster restart: main() executes the daemon
+ * again with the same arguments. */
+bool daemon_restart_requested(const struct daemon *d);
 
 #endif

@@ -56,6 +56,7 @@ check_only(const char *config, const char *name)
 int
 main(int argc, char **argv)
 {
+	bool restart;
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"check", no_argument, NULL, 'n'},
@@ -131,7 +132,17 @@ main(int argc, char **argv)
 	if (r < 0)
 		return 1;
 	r = daemon_run(d);
+	restart = r == 0 && daemon_restart_requested(d);
 	daemon_free(d);
 	ev_loop_destroy(loop);
+	if (restart) {
+		/* the cluster restart (Supvisors' restart): every process was
+		 * stopped in stop_sequence order; start again as we were
+		 * started, same pid, so a service manager sees no exit */
+		log_notice("restarting");
+		execv("/proc/self/exe", argv);
+		log_warn("cannot execute the daemon again");
+		return 1;
+	}
 	return r;
 }

@@ -78,6 +78,7 @@ struct http_server {
 	http_handler_fn handler;
 	void *ctx;
 	unsigned idle_timeout_s;
+	http_is_read_fn is_read; /* NULL: GET and HEAD */
 	struct http_listener *listeners[HTTP_MAX_LISTENERS];
 	size_t nlisteners;
 	/* Resumes done outside MHD_run() are noticed through MHD's own
@@ -340,9 +341,11 @@ check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 }
 
 static bool
-is_read_method(const char *m)
+is_read(const struct http_server *srv, const char *method, const char *path)
 {
-	return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+	if (srv->is_read != NULL)
+		return srv->is_read(method, path);
+	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
 /* Unix socket: trusted.  TCP: "Authorization: Bearer TOKEN", compared in
@@ -400,7 +403,7 @@ request_start(struct http_request *req, const char *url, const char *method,
 			      "PAYLOAD_TOO_LARGE", "request body larger than 1 MiB");
 	req->info.authorized = check_token(req);
 	if (!req->info.authorized &&
-	    (!is_read_method(method) || !req->lis->public_read))
+	    (!is_read(req->lis->srv, method, url) || !req->lis->public_read))
 		return refuse(req, MHD_HTTP_UNAUTHORIZED, "UNAUTHORIZED",
 			      "a bearer token is required");
 	req->method = xstrdup(method);
@@ -735,7 +738,16 @@ on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 	int rounds;
 	size_t i;
 
-	for (rounds = 0; srv->dirty && rounds < 4; rounds++) {
+	if (!srv->dirty)
+		return;
+	/* a resumed connection takes MHD more than one run: one to call
+	 * the access handler (which queues the stored answer), one to
+	 * send it; without the second the answer waits for MHD's timer */
+	for (rounds = 0; rounds < 4; rounds++) {
+		bool again = srv->dirty || rounds < 2;
+
+		if (!again)
+			break;
 		srv->dirty = false;
 		for (i = 0; i < srv->nlisteners; i++)
 			listener_run(srv->listeners[i]);
@@ -998,6 +1010,12 @@ void
 http_server_set_idle_timeout(struct http_server *srv, unsigned seconds)
 {
 	srv->idle_timeout_s = seconds > 0 ? seconds : 1;
+}
+
+void
+http_server_set_is_read(struct http_server *srv, http_is_read_fn fn)
+{
+	srv->is_read = fn;
 }
 
 struct http_server *

@@ -20,7 +20,8 @@
  * answered 400 by the server itself and never reaches the handler; a
  * request line that cannot even be split gets its connection closed.  Over TCP, a request
  * without the right "Authorization: Bearer TOKEN" is answered 401 with
- * WWW-Authenticate unless it is a GET/HEAD and public_read is set.
+ * WWW-Authenticate unless it is a read (GET/HEAD, or what the server's
+ * http_is_read_fn says) and public_read is set.
  *
  * While a request is deferred or a stream has nothing to send, MHD does
  * not watch its connection: a client that left is noticed at the next
@@ -86,6 +87,11 @@ int http_server_listen_tcp(struct http_server *srv, const char *hostport,
  * on the control socket (trusted).  The server owns FD from then on, even
  * on failure.  For socket pairs in tests and fuzzers. */
 int http_server_adopt(struct http_server *srv, int fd);
+/* Whether METHOD on PATH only reads, for public_read listeners: a POST
+ * whose body is a query (a dry run) may be one. */
+typedef bool (*http_is_read_fn)(const char *method, const char *path);
+/* FN replaces the default (GET and HEAD only); NULL restores it. */
+void http_server_set_is_read(struct http_server *srv, http_is_read_fn fn);
 /* Idle timeout of listeners created after this call (default 60 s). */
 void http_server_set_idle_timeout(struct http_server *srv, unsigned seconds);
 

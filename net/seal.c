@@ -140,7 +140,8 @@ type_fits(enum seal_channel ch, uint8_t type)
 {
 	if (ch == SEAL_DGRAM)
 		return type == WIRE_T_GOSSIP;
-	return type == WIRE_T_SYNC || type == WIRE_T_SYNC_REPLY;
+	return type == WIRE_T_SYNC || type == WIRE_T_SYNC_REPLY ||
+	       type == WIRE_T_CMD || type == WIRE_T_CMD_REPLY;
 }
 
 ssize_t

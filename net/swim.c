@@ -2033,6 +2033,24 @@ swim_tick(struct swim *s, int64_t now)
 		reconnect_tick(s, now);
 }
 
+int
+swim_confirm_dead(struct swim *s, int64_t now, const uint8_t id[WIRE_ID_SIZE])
+{
+	struct wire_msg a;
+	struct member *m;
+	size_t i;
+
+	if (!find(s, id, &i))
+		return -ENOENT;
+	m = s->m[i];
+	if (m->state != SWIM_SUSPECT || m->susp == NULL)
+		return -EAGAIN;
+	msg_accuse(WIRE_M_DEAD, m, self(s)->id, m->susp->inc, &a);
+	s->c.deaths++;
+	on_dead(s, &a, now);
+	return 0;
+}
+
 int64_t
 swim_next_deadline(const struct swim *s)
 {

@@ -246,6 +246,14 @@ void swim_sync_failed(struct swim *s, int64_t now,
 		      const struct wire_addr *to);
 
 void swim_tick(struct swim *s, int64_t now);
+/* Local proof that a suspected member is gone (the shell found its TCP
+ * port closed: connection refused, which only a live kernel without the
+ * listener answers): it is declared dead at once, as if its suspicion
+ * had timed out, and the news spreads as usual.  A partition or a loss
+ * never refuses a connection, so this cannot add false deaths there.
+ * -ENOENT unknown member, -EAGAIN not suspected. */
+int swim_confirm_dead(struct swim *s, int64_t now,
+		      const uint8_t id[WIRE_ID_SIZE]);
 /* When swim_tick() must be called next (absolute, ms). */
 int64_t swim_next_deadline(const struct swim *s);
 

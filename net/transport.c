@@ -29,7 +29,10 @@ struct conn {
 	ev_io io;
 	ev_timer timer;
 	int fd;
-	bool outgoing;     /* we asked for this push-pull */
+	bool outgoing;     /* we asked for this push-pull or command */
+	bool cmd;          /* outgoing: a command, not a push-pull */
+	transport_reply_fn reply_fn;
+	void *reply_arg;
 	bool writing;
 	struct wire_addr peer;
 	uint8_t *out;      /* sealed frame to write */
@@ -40,6 +43,17 @@ struct conn {
 	size_t in_len;     /* 0 until the header is in */
 	size_t in_off;
 	struct conn *next;
+};
+
+/* A connection attempt to a suspected member: refused means its daemon
+ * is gone (swim_confirm_dead). */
+struct refprobe {
+	struct transport *t;
+	ev_io io;
+	ev_timer timer;
+	int fd;
+	uint8_t id[WIRE_ID_SIZE];
+	struct refprobe *next;
 };
 
 struct transport {
@@ -53,7 +67,11 @@ struct transport {
 	ev_timer timer;
 	struct conn *conns;
 	size_t nconns;
+	struct refprobe *probes;
 	void (*on_event)(void *ctx, const struct swim_event *ev);
+	void (*on_command)(void *ctx, const uint8_t *sender,
+			   const uint8_t *body, size_t len,
+			   struct strbuf *reply);
 	void *ctx;
 	struct transport_counters c;
 };
@@ -114,8 +132,95 @@ sock_open(const struct wire_addr *a, int type)
 
 /* ------------------------------------------------------------ core glue */
 
+static void
+refprobe_free(struct refprobe *p)
+{
+	struct transport *t = p->t;
+	struct refprobe **pp;
+
+	for (pp = &t->probes; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	ev_io_stop(t->loop, &p->io);
+	ev_timer_stop(t->loop, &p->timer);
+	close(p->fd);
+	free(p);
+}
+
+static void
+on_refprobe(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct refprobe *p = container_of(w, struct refprobe, io);
+	struct transport *t = p->t;
+	int err = 0;
+	socklen_t len = sizeof(err);
+	uint8_t id[WIRE_ID_SIZE];
+
+	(void)loop;
+	(void)revents;
+	if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	memcpy(id, p->id, sizeof(id));
+	refprobe_free(p);
+	if (err == ECONNREFUSED &&
+	    swim_confirm_dead(t->sw, util_now_ms(), id) == 0) {
+		t->c.refused_deaths++;
+		transport_kick(t);
+	}
+}
+
+static void
+on_refprobe_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	refprobe_free(container_of(w, struct refprobe, timer));
+}
+
+static void
+refprobe_start(struct transport *t, const uint8_t *id)
+{
+	struct sockaddr_storage ss;
+	struct swim_member sm;
+	struct refprobe *p;
+	socklen_t sl;
+	int k = swim_find(t->sw, id), fd;
+
+	if (k < 0)
+		return;
+	swim_member_get(t->sw, (size_t)k, &sm);
+	sl = to_sockaddr(&sm.addr, &ss);
+	if ((fd = sock_open(&sm.addr, SOCK_STREAM)) < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&ss, sl) == 0 ||
+	    errno != EINPROGRESS) {
+		/* loopback may answer at once */
+		int e = errno;
+
+		close(fd);
+		if (e == ECONNREFUSED &&
+		    swim_confirm_dead(t->sw, util_now_ms(), id) == 0)
+			t->c.refused_deaths++;
+		return;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->t = t;
+	p->fd = fd;
+	memcpy(p->id, id, WIRE_ID_SIZE);
+	ev_io_init(&p->io, on_refprobe, fd, EV_WRITE);
+	ev_io_start(t->loop, &p->io);
+	ev_timer_init(&p->timer, on_refprobe_timeout, 1.0, 0.0);
+	ev_timer_start(t->loop, &p->timer);
+	p->next = t->probes;
+	t->probes = p;
+}
+
 static void conn_start(struct transport *t, const struct wire_addr *to,
 		       const uint8_t *body, size_t len);
+static void conn_command(struct conn *c, const uint8_t *sender,
+			 const uint8_t *body, size_t len);
 
 static void
 send_dgram(struct transport *t, const struct wire_addr *to,
@@ -148,9 +253,12 @@ transport_kick(struct transport *t)
 		else
 			conn_start(t, &o.to, o.body, o.len);
 	}
-	while (swim_next_event(t->sw, &ev))
+	while (swim_next_event(t->sw, &ev)) {
+		if (ev.type == SWIM_EV_SUSPECT)
+			refprobe_start(t, ev.id);
 		if (t->on_event)
 			t->on_event(t->ctx, &ev);
+	}
 	now = util_now_ms();
 	next = swim_next_deadline(t->sw);
 	ev_timer_stop(t->loop, &t->timer);
@@ -230,6 +338,15 @@ conn_fail(struct conn *c)
 {
 	struct transport *t = c->t;
 
+	if (c->outgoing && c->cmd) {
+		transport_reply_fn fn = c->reply_fn;
+		void *arg = c->reply_arg;
+
+		t->c.cmd_failures++;
+		conn_free(c);
+		fn(arg, -ECOMM, NULL, 0);
+		return;
+	}
 	if (c->outgoing) {
 		t->c.sync_failures++;
 		swim_sync_failed(t->sw, util_now_ms(), &c->peer);
@@ -246,6 +363,33 @@ conn_want(struct conn *c, int events)
 	ev_io_start(c->t->loop, &c->io);
 }
 
+/* An incoming command: the caller answers at once; the answer goes back
+ * on the same connection, which then closes. */
+static void
+conn_command(struct conn *c, const uint8_t *sender, const uint8_t *body,
+	     size_t len)
+{
+	struct transport *t = c->t;
+	struct strbuf reply = STRBUF_INIT;
+	ssize_t n;
+
+	t->c.cmds_in++;
+	if (t->on_command != NULL)
+		t->on_command(t->ctx, sender, body, len, &reply);
+	c->out = xmalloc(reply.len + WIRE_OVERHEAD);
+	n = seal_seal(t->seal, WIRE_T_CMD_REPLY, reply.buf ? reply.buf : "",
+		      reply.len, c->out, reply.len + WIRE_OVERHEAD);
+	strbuf_done(&reply);
+	if (n < 0) {
+		conn_fail(c);
+		return;
+	}
+	c->out_len = (size_t)n;
+	c->out_off = 0;
+	c->writing = true;
+	conn_want(c, EV_WRITE);
+}
+
 /* A whole frame is in: open, decode, hand to the core. */
 static void
 conn_frame(struct conn *c)
@@ -258,8 +402,22 @@ conn_frame(struct conn *c)
 
 	n = seal_open(t->seal, SEAL_STREAM, c->in, c->in_len, &h, body,
 		      c->in_len, NULL);
-	if (n < 0 || h.type != (c->outgoing ? WIRE_T_SYNC_REPLY
-					    : WIRE_T_SYNC)) {
+	if (n >= 0 && c->outgoing && c->cmd && h.type == WIRE_T_CMD_REPLY) {
+		transport_reply_fn fn = c->reply_fn;
+		void *arg = c->reply_arg;
+
+		conn_free(c);
+		fn(arg, 0, body, (size_t)n);
+		free(body);
+		return;
+	}
+	if (n >= 0 && !c->outgoing && h.type == WIRE_T_CMD) {
+		conn_command(c, h.sender, body, (size_t)n);
+		free(body);
+		return;
+	}
+	if (n < 0 || c->cmd ||
+	    h.type != (c->outgoing ? WIRE_T_SYNC_REPLY : WIRE_T_SYNC)) {
 		if (n >= 0)
 			seal_count_drop(t->seal, SEAL_DROP_TYPE);
 		goto fail;
@@ -429,6 +587,48 @@ fail:
 	swim_sync_failed(t->sw, util_now_ms(), to);
 }
 
+int
+transport_command(struct transport *t, const struct wire_addr *to,
+		  const void *body, size_t len, transport_reply_fn fn,
+		  void *arg)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = to_sockaddr(to, &ss);
+	struct conn *c;
+	ssize_t n;
+	int fd;
+
+	if (t->nconns >= TRANSPORT_CONNS_MAX)
+		return -EAGAIN;
+	if ((fd = sock_open(to, SOCK_STREAM)) < 0)
+		return fd;
+	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 &&
+	    errno != EINPROGRESS) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	c = conn_new(t, fd, true, to);
+	c->cmd = true;
+	c->reply_fn = fn;
+	c->reply_arg = arg;
+	ev_timer_stop(t->loop, &c->timer);
+	ev_timer_set(&c->timer, TRANSPORT_CMD_TIMEOUT_MS / 1000.0, 0.0);
+	ev_timer_start(t->loop, &c->timer);
+	c->out = xmalloc(len + WIRE_OVERHEAD);
+	n = seal_seal(t->seal, WIRE_T_CMD, body, len, c->out,
+		      len + WIRE_OVERHEAD);
+	if (n < 0) {
+		conn_free(c);
+		return (int)n;
+	}
+	c->out_len = (size_t)n;
+	c->writing = true;
+	t->c.cmds_out++;
+	return 0;
+}
+
 static void
 on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -471,6 +671,7 @@ transport_new(const struct transport_conf *conf, struct transport **ret)
 	t->loop = conf->loop;
 	t->udp = t->tcp = -1;
 	t->on_event = conf->on_event;
+	t->on_command = conf->on_command;
 	t->ctx = conf->ctx;
 	t->seal = seal_new(conf->cluster, conf->self.id, conf->self.generation,
 			   conf->keys);
@@ -518,6 +719,8 @@ transport_free(struct transport *t)
 		return NULL;
 	while (t->conns)
 		conn_free(t->conns);
+	while (t->probes)
+		refprobe_free(t->probes);
 	if (t->udp >= 0) {
 		ev_io_stop(t->loop, &t->udp_io);
 		close(t->udp);

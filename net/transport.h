@@ -33,8 +33,16 @@
 
 #define TRANSPORT_CONNS_MAX 128
 #define TRANSPORT_CONN_TIMEOUT_MS 10000
+#define TRANSPORT_CMD_TIMEOUT_MS 5000
 
 struct ev_loop;
+struct strbuf;
+
+/* The answer to transport_command(): ERR 0 and the peer's reply body
+ * (valid during the call only), or ERR -ECOMM (no connection, timeout,
+ * a frame that failed to open) and no body. */
+typedef void (*transport_reply_fn)(void *arg, int err, const uint8_t *body,
+				   size_t len);
 
 struct transport_conf {
 	struct ev_loop *loop;
@@ -46,6 +54,11 @@ struct transport_conf {
 	uint64_t seed;              /* the core's randomness */
 	/* Called for every core event, on the loop's thread. */
 	void (*on_event)(void *ctx, const struct swim_event *ev);
+	/* A sealed command from member SENDER (its wire id): the answer is
+	 * appended to REPLY before returning.  NULL: empty answers. */
+	void (*on_command)(void *ctx, const uint8_t *sender,
+			   const uint8_t *body, size_t len,
+			   struct strbuf *reply);
 	void *ctx;
 };
 
@@ -57,6 +70,10 @@ struct transport_counters {
 	uint64_t syncs_out;
 	uint64_t sync_failures;
 	uint64_t conns_refused; /* over TRANSPORT_CONNS_MAX */
+	uint64_t refused_deaths; /* suspected members whose port refused */
+	uint64_t cmds_out;
+	uint64_t cmds_in;
+	uint64_t cmd_failures;
 };
 
 struct transport;
@@ -69,6 +86,14 @@ struct swim *transport_swim(struct transport *t);
 /* Sends what the core wants sent, delivers its events, re-arms its
  * timer. */
 void transport_kick(struct transport *t);
+/* Peer commands (DESIGN.md 7.3): BODY, sealed as a WIRE_T_CMD frame on
+ * a new TCP connection to TO; the peer's on_command answers, and FN gets
+ * the answer (or the failure) exactly once, later, from the loop, never
+ * from within this call.  0, or -errno and FN is never called.  A
+ * transport freed first never calls FN: the caller owns ARG. */
+int transport_command(struct transport *t, const struct wire_addr *to,
+		      const void *body, size_t len, transport_reply_fn fn,
+		      void *arg);
 /* A keyring change (keyring install/use/remove): takes effect for the
  * next packet. */
 void transport_set_keyring(struct transport *t, const struct keyring *kr);

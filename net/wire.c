@@ -46,6 +46,8 @@ static const char *const type_names[_WIRE_T_MAX] = {
 	[WIRE_T_GOSSIP] = "gossip",
 	[WIRE_T_SYNC] = "sync",
 	[WIRE_T_SYNC_REPLY] = "sync-reply",
+	[WIRE_T_CMD] = "command",
+	[WIRE_T_CMD_REPLY] = "command-reply",
 };
 
 static const char *const msg_names[_WIRE_M_MAX] = {

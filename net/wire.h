@@ -63,6 +63,8 @@ enum wire_type {
 	WIRE_T_GOSSIP = 1,     /* UDP: status + messages */
 	WIRE_T_SYNC = 2,       /* TCP: push-pull request with our state */
 	WIRE_T_SYNC_REPLY = 3, /* TCP: the answer with the peer's state */
+	WIRE_T_CMD = 4,	       /* TCP: a command for the peer (opaque body) */
+	WIRE_T_CMD_REPLY = 5,  /* TCP: its answer */
 	_WIRE_T_MAX,
 };
 

@@ -97,6 +97,29 @@ expand_path(struct ld *ld, const struct ynode *n, const char *tmpl,
 	return join_path(&ld->r->a, ld->files[0].here, s);
 }
 
+/* TMPL with %(instance_name)s, %(host_node_name)s and %(ENV_X)s
+ * expanded (one file for several instances on one host may still give
+ * each its own machine, to test placement over nodes). */
+static const char *
+expand_text(struct ld *ld, const struct ynode *n, const char *tmpl,
+	    const char *key)
+{
+	struct xvar vars[2] = {
+		{"instance_name", ld->instance_name, 0},
+		{"host_node_name", ld->host, 0},
+	};
+	char msg[256];
+	const char *s;
+
+	s = expand_template(&ld->r->a, tmpl, vars, ARRAY_SIZE(vars), ld->envp,
+			    msg, sizeof(msg));
+	if (s == NULL)
+		error(ld, n, "'%s': %s", key, msg);
+	else if (*s == '\0')
+		error(ld, n, "'%s' is empty", key);
+	return s;
+}
+
 /* S with every '%' doubled, so that it passes expansion unchanged. */
 static const char *
 escape_pct(struct ld *ld, const char *s)
@@ -441,7 +464,8 @@ resolve_instance(struct ld *ld)
 	if (!(in->set & (1ull << IF_MACHINE)) || !strcmp(in->machine, "auto"))
 		ic->machine = machine_id(ld);
 	else
-		ic->machine = arena_strdup(&ld->r->a, in->machine);
+		ic->machine = expand_text(ld, in->pos[IF_MACHINE], in->machine,
+					  "machine");
 	ic->control = instance_path(ld, in, IF_CONTROL);
 	ic->state_dir = instance_path(ld, in, IF_STATE_DIR);
 	ic->log_dir = instance_path(ld, in, IF_LOG_DIR);

@@ -32,6 +32,9 @@ const struct cli_command cli_commands[] = {
 	{"app", "start|stop APP", "applications", dummy, "app-action"},
 	{"check", "[FILE]", "validate", dummy, "file"},
 	{"completion", "bash|zsh|fish", "completion", dummy, "shell"},
+	{"plan", "APP|NAMESPEC", "dry run", dummy, "plan"},
+	{"conciliate", "STRATEGY", "conflicts", dummy, "conciliation"},
+	{"end-sync", "[MASTER]", "synchro", dummy, "instance"},
 	{"__complete", "names", "hidden", dummy, NULL},
 	{NULL, NULL, NULL, NULL, NULL},
 };
@@ -230,7 +233,14 @@ test_completion(void)
 
 	/* every visible command, nothing hidden */
 	ASSERT_TRUE(strstr(bash, "local cmds='status signal tail app check "
-				 "completion'") != NULL);
+				 "completion plan conciliate end-sync'") !=
+		    NULL);
+	ASSERT_TRUE(strstr(bash, "\tplan)\n") != NULL);
+	ASSERT_TRUE(strstr(bash, "__complete instances") != NULL);
+	ASSERT_TRUE(strstr(zsh, "\t\tconciliate) (( CURRENT == 2 ))") != NULL);
+	ASSERT_TRUE(strstr(fish, "__fish_seen_subcommand_from end-sync' -a "
+				 "'(supvisors-sched __complete instances") !=
+		    NULL);
 	ASSERT_TRUE(strstr(bash, "__complete names") != NULL);
 	ASSERT_TRUE(strstr(bash, "\t__complete") == NULL);
 	ASSERT_TRUE(strstr(bash, "\tcheck)\n") != NULL);
@@ -271,6 +281,11 @@ test_completion_runs(void)
 	      "COMP_WORDS=(supvisors-sched signal TE); COMP_CWORD=2\n"
 	      "_supvisors_sched; echo \"${COMPREPLY[*]}\"\n"
 	      "COMP_WORDS=(supvisors-sched app st); COMP_CWORD=2\n"
+	      "_supvisors_sched; echo \"${COMPREPLY[*]}\"\n"
+	      "COMP_WORDS=(supvisors-sched conciliate S); COMP_CWORD=2\n"
+	      "_supvisors_sched; echo \"${COMPREPLY[*]}\"\n"
+	      "COMP_WORDS=(supvisors-sched plan --strategy LESS_LOADED_); "
+	      "COMP_CWORD=3\n"
 	      "_supvisors_sched; echo \"${COMPREPLY[*]}\"\n",
 	      f);
 	fclose(f);
@@ -279,7 +294,8 @@ test_completion_runs(void)
 	ASSERT_NOT_NULL(p);
 	fread(out, 1, sizeof(out) - 1, p);
 	ASSERT_INT_EQ(pclose(p), 0);
-	ASSERT_STR_EQ(out, "signal\nTERM\nstart stop\n");
+	ASSERT_STR_EQ(out, "signal\nTERM\nstart stop\nSENICIDE STOP\n"
+			   "LESS_LOADED_NODE\n");
 	free(bash);
 }
 

@@ -658,6 +658,29 @@ tcp_exchange(const char *raw)
 	return exchange_fd(fd, raw, strlen(raw));
 }
 
+/* The status of METHOD /echo over TCP without a token. */
+static int
+tcp_anonymous(const char *method)
+{
+	char raw[128], *r;
+	int status;
+
+	snprintf(raw, sizeof(raw),
+		 "%s /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+		 method);
+	r = tcp_exchange(raw);
+	status = status_of(r);
+	free(r);
+	return status;
+}
+
+/* Only POST /echo reads (not even GET): the predicate alone decides. */
+static bool
+post_echo_reads(const char *method, const char *path)
+{
+	return strcmp(method, "POST") == 0 && strcmp(path, "/echo") == 0;
+}
+
 static void
 test_tcp_token(void)
 {
@@ -689,15 +712,16 @@ test_tcp_token(void)
 	setup();
 	ASSERT_INT_EQ(http_server_listen_tcp(T.srv, TCP_ADDR, "s3cret", true),
 		      0);
-	r = tcp_exchange("GET /echo HTTP/1.1\r\nHost: x\r\n"
-			 "Connection: close\r\n\r\n");
-	ASSERT_INT_EQ(status_of(r), 200);
+	ASSERT_INT_EQ(tcp_anonymous("GET"), 200);
 	ASSERT_FALSE(T.authorized);
-	free(r);
-	r = tcp_exchange("POST /echo HTTP/1.1\r\nHost: x\r\n"
-			 "Connection: close\r\n\r\n");
-	ASSERT_INT_EQ(status_of(r), 401);
-	free(r);
+	ASSERT_INT_EQ(tcp_anonymous("POST"), 401);
+	/* a POST the server is told is a read (POST /v1/plan) passes */
+	http_server_set_is_read(T.srv, post_echo_reads);
+	ASSERT_INT_EQ(tcp_anonymous("POST"), 200);
+	ASSERT_FALSE(T.authorized);
+	ASSERT_INT_EQ(tcp_anonymous("GET"), 401);
+	http_server_set_is_read(T.srv, NULL);
+	ASSERT_INT_EQ(tcp_anonymous("GET"), 200);
 	teardown();
 
 	/* no token at all: every TCP write is refused */

@@ -266,6 +266,110 @@ out:
 		tr[i] = transport_free(tr[i]);
 }
 
+/* ------------------------------------------------------------ commands */
+
+static int cmd_err = 1;
+static char cmd_reply[64];
+static uint8_t cmd_sender;
+
+static void
+on_command(void *ctx, const uint8_t *sender, const uint8_t *body,
+	   size_t len, struct strbuf *reply)
+{
+	(void)ctx;
+	cmd_sender = sender[0];
+	strbuf_adds(reply, "re:");
+	strbuf_add(reply, body, len);
+}
+
+static void
+on_reply(void *arg, int err, const uint8_t *body, size_t len)
+{
+	cmd_err = err;
+	snprintf(cmd_reply, sizeof(cmd_reply), "%.*s", (int)len,
+		 body ? (const char *)body : "");
+	*(int *)arg += 1;
+}
+
+static int replies;
+
+static bool
+got_reply(void)
+{
+	return replies > 0;
+}
+
+static void
+test_command(void)
+{
+	struct transport_conf c = {
+		.loop = ev_default_loop(0),
+		.cluster = "test-cluster",
+		.keys = &keys,
+		.on_command = on_command,
+	};
+	struct transport *a = NULL, *b = NULL;
+	struct wire_addr dead = addr(12);
+
+	loop = c.loop;
+	memset(&keys, 0, sizeof(keys));
+	{
+		uint8_t k[KEYRING_KEY_SIZE];
+
+		memset(k, 0x22, sizeof(k));
+		keyring_install(&keys, k);
+	}
+	swim_config_default(&c.swim);
+	c.self.name = "a";
+	c.self.id[0] = 0xa;
+	c.self.addr = c.listen = addr(10);
+	c.self.generation = 1;
+	if (transport_new(&c, &a) == -EADDRINUSE) {
+		fprintf(stderr, "port in use, skipped\n");
+		return;
+	}
+	c.self.name = "b";
+	c.self.id[0] = 0xb;
+	c.self.addr = c.listen = addr(11);
+	ASSERT_INT_EQ(transport_new(&c, &b), 0);
+	/* a asks b: the answer comes back through the loop, once */
+	ASSERT_INT_EQ(transport_command(a, &c.listen, "ping", 4, on_reply,
+					&replies),
+		      0);
+	ASSERT_INT_EQ(replies, 0);
+	ASSERT_TRUE(run_until(got_reply, 5.0));
+	ASSERT_INT_EQ(replies, 1);
+	ASSERT_INT_EQ(cmd_err, 0);
+	ASSERT_STR_EQ(cmd_reply, "re:ping");
+	ASSERT_INT_EQ(cmd_sender, 0xa);
+	ASSERT_INT_EQ(transport_counters(b)->cmds_in, 1);
+	/* nobody listens there: a failure, reported once */
+	replies = 0;
+	ASSERT_INT_EQ(transport_command(a, &dead, "x", 1, on_reply, &replies),
+		      0);
+	ASSERT_TRUE(run_until(got_reply, 5.0));
+	ASSERT_INT_EQ(replies, 1);
+	ASSERT_INT_EQ(cmd_err, -ECOMM);
+	ASSERT_INT_EQ(transport_counters(a)->cmd_failures, 1);
+	/* a peer with another key cannot answer: a failure too */
+	{
+		struct keyring other = {0};
+		uint8_t k[KEYRING_KEY_SIZE];
+
+		memset(k, 0x33, sizeof(k));
+		keyring_install(&other, k);
+		transport_set_keyring(b, &other);
+	}
+	replies = 0;
+	ASSERT_INT_EQ(transport_command(a, &c.listen, "ping", 4, on_reply,
+					&replies),
+		      0);
+	ASSERT_TRUE(run_until(got_reply, 8.0));
+	ASSERT_INT_EQ(cmd_err, -ECOMM);
+	transport_free(a);
+	transport_free(b);
+}
+
 static void
 test_identity(void)
 {
@@ -320,6 +424,7 @@ main(int argc, char **argv)
 	static const struct test_case cases[] = {
 		{"five instances on loopback", test_cluster},
 		{"identity and boot generation", test_identity},
+		{"peer commands", test_command},
 		{"bad configuration", test_bad_conf},
 	};
 

@@ -45,7 +45,8 @@ struct cli_command {
 	const char *summary; /* one line for help */
 	int (*run)(int argc, char **argv);
 	/* completion hint for the arguments: "namespec", "app",
-	 * "instance", "file", "shell", "strategy", NULL, or
+	 * "instance", "file", "shell", "plan" (an application or a
+	 * namespec), "conciliation" (a conciliation strategy), NULL, or
 	 * "signal" (a signal, then namespecs), "tail" (a namespec, then
 	 * stdout|stderr), "app-action" (start|stop|restart, then apps).
 	 * Commands whose name starts with "__" are hidden. */
@@ -73,7 +74,6 @@ int cli_tail(int argc, char **argv);
 /* tools/cli_daemon.c */
 int cli_state(int argc, char **argv);
 int cli_reload(int argc, char **argv);
-int cli_shutdown(int argc, char **argv);
 int cli_version(int argc, char **argv);
 /* tools/cli_completion.c */
 int cli_completion(int argc, char **argv);
@@ -81,6 +81,14 @@ int cli_completion(int argc, char **argv);
 int cli_stats(int argc, char **argv);
 int cli_events(int argc, char **argv); /* tools/cli_events.c */
 int cli_instances(int argc, char **argv); /* tools/cli_instances.c */
+/* tools/cli_cluster.c */
+int cli_plan(int argc, char **argv);
+int cli_conflicts(int argc, char **argv);
+int cli_conciliate(int argc, char **argv);
+int cli_end_sync(int argc, char **argv);
+int cli_shutdown(int argc, char **argv);
+/* restart NAMESPEC... (cli_restart), or the cluster without one */
+int cli_restart_any(int argc, char **argv);
 
 /* ------------------------------------------------------------ tools/cli_conn.c
  * The connection to the daemon, opened on first use. */

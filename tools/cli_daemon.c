@@ -1,6 +1,6 @@
 /*
- * The commands about the daemon itself: state, reload, shutdown and
- * version.
+ * The commands about the daemon itself: state, reload and version
+ * (shutdown is the cluster's: tools/cli_cluster.c).
  */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -145,30 +145,6 @@ cli_reload(int argc, char **argv)
 	}
 	cJSON_Delete(json);
 	return CLI_EXIT_OK;
-}
-
-int
-cli_shutdown(int argc, char **argv)
-{
-	cJSON *json = NULL;
-	long status;
-	int rc;
-
-	if ((rc = no_args("shutdown", argc)) != 0)
-		return rc;
-	cli_set_timeout_ms(10000);
-	rc = cli_call("POST", "/v1/shutdown", NULL, &status, &json);
-	if (rc != 0)
-		return rc;
-	if (status != 200 && status != 202) {
-		rc = cli_report_error(status, json);
-	} else if (cli_opts.json) {
-		cli_print_json(json);
-	} else {
-		printf("Shut down\n");
-	}
-	cJSON_Delete(json);
-	return rc;
 }
 
 /* The CLI's version, and the daemon's when one answers within 1 s (the

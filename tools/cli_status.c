@@ -292,31 +292,40 @@ cli_pid(int argc, char **argv)
 	return rc;
 }
 
-/* `__complete names|apps`: one name per line for shell completion, with
- * a short timeout so that a shell never hangs on a stopped daemon, and
- * silent on every failure. */
+/* `__complete names|apps|instances`: one name per line for shell
+ * completion, with a short timeout so that a shell never hangs on a
+ * stopped daemon, and silent on every failure. */
 int
 cli_complete(int argc, char **argv)
 {
-	bool apps = argc == 2 && strcmp(argv[1], "apps") == 0;
+	static const struct {
+		const char *what, *path, *array, *key;
+	} kinds[] = {
+		{"names", "/v1/processes", "processes", "namespec"},
+		{"apps", "/v1/applications", "applications", "name"},
+		{"instances", "/v1/instances", "instances", "name"},
+	};
+	bool apps;
 	cJSON *json = NULL;
 	const cJSON *p;
 	long status;
+	size_t k;
 
-	if (argc != 2 || (!apps && strcmp(argv[1], "names") != 0))
+	for (k = 0; argc == 2 && k < ARRAY_SIZE(kinds); k++)
+		if (strcmp(argv[1], kinds[k].what) == 0)
+			break;
+	if (argc != 2 || k == ARRAY_SIZE(kinds))
 		return CLI_EXIT_USAGE;
+	apps = k != 0; /* no "app:*" and "all" lines */
 	cli_set_timeout_ms(COMPLETE_TIMEOUT_MS);
 	cli_opts.quiet = true; /* a completion must never print errors */
-	if (cli_call("GET", apps ? "/v1/applications" : "/v1/processes", NULL,
-		     &status, &json) != 0)
+	if (cli_call("GET", kinds[k].path, NULL, &status, &json) != 0)
 		return CLI_EXIT_UNKNOWN;
 	if (status == 200) {
 		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(
-					      json, apps ? "applications" :
-							   "processes"))
+					      json, kinds[k].array))
 		{
-			const char *name =
-				cli_json_str(p, apps ? "name" : "namespec");
+			const char *name = cli_json_str(p, kinds[k].key);
 
 			if (name != NULL)
 				printf("%s\n", name);

@@ -14,8 +14,8 @@
 # is how a multi-instance example runs on one host.
 set -u
 BUILD=${BUILD:-build}
-EXAMPLE=${DEMO_EXAMPLE:-rules/examples/single.yaml}
-INSTANCES=${DEMO_INSTANCES:-}
+EXAMPLE=${DEMO_EXAMPLE:-rules/examples/cluster.yaml}
+INSTANCES=${DEMO_INSTANCES-n1 n2 n3}
 DIR=$BUILD/demo
 CONF=$DIR/$(basename "$EXAMPLE")
 DAEMON=$BUILD/bin/supvisors-schedd
@@ -66,6 +66,11 @@ states() {
 	printf '%s' "$out" | grep -o '"state":"[A-Z_]*"' | tr -d '\n'
 }
 
+# The cluster state machine of instance $1 reached OPERATION.
+operating() {
+	cli "$1" --json state 2>/dev/null | grep -q '"state":"OPERATION"'
+}
+
 # The start sequence is over: no process or application on its way, and
 # the same states on three polls a second apart (ranks start one after
 # the other, and a wait_exit program runs a while between two ranks).
@@ -97,7 +102,10 @@ start() {
 	mkdir -p "$DIR"
 	abs=$(cd "$DIR" && pwd)
 	sed "s|/tmp/supvisors-demo|$abs|g" "$EXAMPLE" >"$CONF"
-	"$CLI" check -c "$CONF" || die "the example $EXAMPLE does not validate"
+	first=$(echo ${INSTANCES:-""} | cut -d' ' -f1)
+	# shellcheck disable=SC2046
+	"$CLI" check -c "$CONF" $(name_opt "$first") ||
+		die "the example $EXAMPLE does not validate"
 	for i in ${INSTANCES:-""}; do
 		start_instance "$i"
 	done
@@ -111,17 +119,26 @@ start() {
 		fi
 	done
 	for i in ${INSTANCES:-""}; do
-		wait_for settled "$i" || echo "demo: some processes are still starting"
-	done
-	for i in ${INSTANCES:-""}; do
-		echo
-		echo "\$ supvisors-sched status${i:+   # instance $i}"
-		cli "$i" status
-		echo
-		echo "\$ supvisors-sched apps"
-		cli "$i" apps
+		wait_for operating "$i" ||
+			echo "demo: instance ${i:-daemon} not in OPERATION yet"
 	done
 	first=$(echo ${INSTANCES:-""} | cut -d' ' -f1)
+	wait_for settled "$first" || echo "demo: some processes are still starting"
+	# any instance shows the whole cluster: ask the first one
+	echo
+	echo "\$ supvisors-sched state"
+	cli "$first" state
+	if [ -n "$first" ]; then
+		echo
+		echo "\$ supvisors-sched instances"
+		cli "$first" instances
+	fi
+	echo
+	echo "\$ supvisors-sched apps"
+	cli "$first" apps
+	echo
+	echo "\$ supvisors-sched status"
+	cli "$first" status
 	sock=$(name_socket "$first")
 	ns=$(cli "$first" __complete names | head -n 1)
 	cat <<EOF

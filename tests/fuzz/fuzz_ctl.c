@@ -1,15 +1,44 @@
 /*
- * fuzz_ctl: the control API's request decoding (core/ctl_req.c), route
- * and body.  Byte 0 picks the route kind and the method; the rest is the
- * body, and its first line is also tried as a path.
+ * fuzz_ctl: the control API's request decoding (core/ctl_req.c and the
+ * cluster routes of core/ctl_cluster.c), route and body.  Byte 0 picks
+ * the route kind and the method; the rest is the body, given to every
+ * decoder, and its first line is also tried as a path.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ctl_cluster.h"
 #include "core/ctl_req.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* What a decoder accepts must hold its promises: exactly one name for a
+ * plan, a known strategy other than USER for a conciliation. */
+static void
+cluster_bodies(const char *buf, size_t len, char *msg, size_t msglen)
+{
+	struct ctl_plan_req p;
+	enum rl_conciliation c;
+	char *master;
+
+	if (ctl_cluster_plan_body(buf, len, &p, msg, msglen) == 0) {
+		if ((p.application == NULL) == (p.namespec == NULL) ||
+		    (unsigned)p.strategy > _RL_STRATEGY_MAX)
+			abort();
+		ctl_plan_req_done(&p);
+	}
+	if (ctl_cluster_conciliate_body(buf, len, &c, msg, msglen) == 0 &&
+	    ((unsigned)c >= _RL_CONCILIATION_MAX ||
+	     c == RL_CONCILIATION_USER))
+		abort();
+	if (ctl_cluster_end_sync_body(buf, len, &master, msg, msglen) == 0) {
+		if (master != NULL && master[0] == '\0')
+			abort();
+		free(master);
+	}
+	(void)ctl_cluster_stop_body(buf, len, msg, msglen);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -18,6 +47,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ctl_body b;
 	char msg[192], *buf, *nl;
 	enum ctl_route_kind kind;
+	enum ctl_cluster_route crt;
 
 	if (size < 1)
 		return 0;
@@ -32,11 +62,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		ctl_body_done(&b);
 	}
+	cluster_bodies(buf, size - 1, msg, sizeof(msg));
 	nl = strchr(buf, '\n');
 	if (nl != NULL)
 		*nl = '\0';
 	if (ctl_route_parse(data[0] & 0x80 ? "POST" : "GET", buf, &rt) == 0 &&
 	    (rt.kind >= _CTL_ROUTE_MAX || strlen(rt.name) >= sizeof(rt.name)))
+		abort();
+	if (ctl_cluster_route(buf, &crt) == 0 &&
+	    strcmp(ctl_cluster_route_to_string(crt), buf) != 0)
 		abort();
 	free(buf);
 	return 0;

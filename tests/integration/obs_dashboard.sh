@@ -35,9 +35,11 @@ while :; do
 	PORT=$(( P0 + 5 ))
 	cluster_conf "$T/conf.yaml" "$P0" 3 "  web:
     start_sequence: 2
+    starting_strategy: LESS_LOADED
     programs:
       server:
         command: [\"$CHILD\", \"--sleep\"]
+        expected_loading: 5
         startsecs: 0
         start_sequence: 1
         numprocs: 3

@@ -65,6 +65,7 @@ instance:
   control: $T/%(instance_name)s/control.sock
   state_dir: $T/%(instance_name)s/state
   log_dir: $T/%(instance_name)s/log
+  machine: ${MACHINE_YAML:-auto}
 cluster:
   name: itest
 $_gossip
@@ -155,7 +156,7 @@ settled() { # every instance answers, or one died (its port was taken)
 cluster_up() {
 	_tries=0
 	while :; do
-		P0=$(( 17700 + 10 * $(python3 -c 'import random; print(random.randrange(9))') ))
+		P0=$(( ${P_BASE:-17700} + 10 * $(python3 -c "import random; print(random.randrange(${P_SLOTS:-9}))") ))
 		"$1" $P0
 		for n in $ALL; do inst_start "$n" "$T/conf.yaml"; done
 		wait_for settled && alive_all && return 0
