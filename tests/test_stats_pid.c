@@ -145,6 +145,32 @@ spawn_hog(void)
 	return pid;
 }
 
+/* Polls until the hog PID has its 32 MiB resident (a loaded machine may
+ * take a while to give it the CPU): 0, or -ETIMEDOUT after 10 s. */
+static int
+wait_hog(pid_t pid)
+{
+	char path[64];
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+	for (i = 0; i < 1000; i++) {
+		unsigned long size = 0, resident = 0;
+		FILE *f = fopen(path, "re");
+
+		if (f != NULL) {
+			if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+				resident = 0;
+			fclose(f);
+		}
+		if (resident * (unsigned long)sysconf(_SC_PAGESIZE) >=
+		    32ul << 20)
+			return 0;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
 /* Makes the next fork of this pid namespace return PID. */
 static int
 set_next_pid(pid_t pid)
@@ -199,13 +225,8 @@ reuse_in_ns(void)
 			CHECK(b > 0);
 		}
 		CHECK(b == a);
-		/* let the hog use CPU and touch its memory */
-		{
-			struct timespec ts = {0, 100 * 1000 * 1000};
-
-			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-				;
-		}
+		/* let the hog touch its memory (and use CPU meanwhile) */
+		CHECK(wait_hog(b) == 0);
 		t[1] = (struct stats_target){"reuse:b", b};
 		for (i = 0; i < 3; i++) {
 			CHECK(stats_sampler_sample(s, now += NSEC_PER_SEC, t,
@@ -308,20 +329,20 @@ reaped_child_once(int phase)
 	for (i = 0; i < 500 && kill(child, 0) == 0; i++)
 		usleep(10000);
 	CHECK(kill(child, 0) < 0 && errno == ESRCH);
-	for (i = 0; i < 10 && hog != child; i++) {
-		if (hog > 0)
+	/* an auto-reaped child frees its pid number in its own context,
+	 * just after it stops answering kill(): a preempted exit can hold
+	 * the number a while on a loaded machine */
+	for (i = 0; i < 100 && hog != child; i++) {
+		if (hog > 0) {
 			kill_reap(hog);
+			usleep(10000);
+		}
 		CHECK(set_next_pid(child) == 0);
 		hog = spawn_hog();
 		CHECK(hog > 0);
 	}
 	CHECK(hog == child);
-	{
-		struct timespec ts = {0, 200 * 1000 * 1000};
-
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
+	CHECK(wait_hog(hog) == 0);
 	for (i = 0; i < 6; i++) {
 		CHECK(stats_sampler_sample(s, now += NSEC_PER_SEC, t, 1) == 1);
 		CHECK(stats_sampler_process(s, "tree:parent", STATS_LAST_SAMPLE,
