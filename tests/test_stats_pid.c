@@ -145,11 +145,15 @@ spawn_hog(void)
 	return pid;
 }
 
-/* Polls until the hog PID has its 32 MiB resident (a loaded machine may
- * take a while to give it the CPU): 0, or -ETIMEDOUT after 10 s. */
+/* Polls until the hog PID has touched its 32 MiB (a loaded machine may
+ * take a while to give it the CPU): resident past 32 MiB and no longer
+ * growing, since the count includes the pages it shares with us and the
+ * kernel's per-CPU counters are approximate.  0, or -ETIMEDOUT after
+ * 10 s. */
 static int
 wait_hog(pid_t pid)
 {
+	unsigned long last = 0;
 	char path[64];
 	int i;
 
@@ -164,9 +168,11 @@ wait_hog(pid_t pid)
 			fclose(f);
 		}
 		if (resident * (unsigned long)sysconf(_SC_PAGESIZE) >=
-		    32ul << 20)
+			    32ul << 20 &&
+		    resident == last)
 			return 0;
-		usleep(10000);
+		last = resident;
+		usleep(20000);
 	}
 	return -ETIMEDOUT;
 }
