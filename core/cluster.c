@@ -29,6 +29,7 @@
 #include "core/daemon.h"
 #include "core/log.h"
 #include "core/proc.h"
+#include "core/record.h"
 #include "core/util.h"
 #include "net/keyring.h"
 #include "net/seal.h"
@@ -209,72 +210,46 @@ rproc_clear(struct rproc *p)
 
 /* ------------------------------------------------------------ records */
 
-/* A record: "STATE\tPID\tSTART_WALL_MS\tLOADING\tEXPECTED\tEXTRA_ARGS\t
- * DESCRIPTION" (EXPECTED: 1 when EXITED with an expected code). */
-static void
-flatten(char *s)
-{
-	for (; *s; s++)
-		if (*s == '\t' || *s == '\n')
-			*s = ' ';
-}
-
+/* A record: see core/record.h. */
 static size_t
 encode_proc(const struct proc *p, char *buf, size_t len)
 {
 	const struct proc_fsm *f = proc_fsm(p);
-	const char *ea = proc_extra_args(p);
-	char desc[256], extra[256];
+	char desc[RECORD_TEXT_MAX + 1];
+	int st = sched_proc_state_from_string(proc_state_to_string(f->state));
+	struct record_proc r = {
+		.state = (enum sched_proc_state)st,
+		.pid = (int)proc_pid(p),
+		.start_wall_ms = proc_state_is_running(f->state) ||
+					 f->state == PROC_STOPPING
+				 ? f->start_wall_ms
+				 : 0,
+		.loading = proc_config(p)->program->expected_loading,
+		.expected = f->has_exitstatus && f->expected,
+		.extra = (char *)proc_extra_args(p),
+		.desc = desc,
+	};
 	int n;
 
 	proc_fsm_describe(f, proc_pid(p), util_now_ms(), desc, sizeof(desc));
-	flatten(desc);
-	snprintf(extra, sizeof(extra), "%s", ea ? ea : "");
-	flatten(extra);
-	n = snprintf(buf, len, "%s\t%d\t%lld\t%u\t%d\t%s\t%s",
-		     proc_state_to_string(f->state), (int)proc_pid(p),
-		     (long long)(proc_state_is_running(f->state) ||
-					 f->state == PROC_STOPPING
-				 ? f->start_wall_ms
-				 : 0),
-		     proc_config(p)->program->expected_loading,
-		     f->has_exitstatus && f->expected, extra, desc);
-	return n < 0 ? 0 : MIN((size_t)n, len - 1);
+	n = st < 0 ? -EINVAL : record_proc_encode(&r, buf, len);
+	return n < 0 ? 0 : (size_t)n;
 }
 
 static int
 decode_proc(const uint8_t *v, size_t len, struct rproc *ret)
 {
-	char *s = xmalloc(len + 1), *f[7] = {0}, *q;
-	long long start;
-	int st, n = 0;
+	struct record_proc r;
 
-	memcpy(s, v, len);
-	s[len] = '\0';
-	/* six tab-separated fields, then the description (any text) */
-	for (q = s; n < 6; n++) {
-		char *tab = strchr(q, '\t');
-
-		f[n] = q;
-		if (tab == NULL)
-			break;
-		*tab = '\0';
-		q = tab + 1;
-	}
-	if (n < 6 || (st = sched_proc_state_from_string(f[0])) < 0) {
-		free(s);
+	if (record_proc_decode(v, len, &r) < 0)
 		return -EINVAL;
-	}
-	f[6] = q;
-	start = strtoll(f[2], NULL, 10);
-	ret->state = (enum sched_proc_state)st;
-	ret->pid = atoi(f[1]);
-	ret->start_wall_ms = start > 0 ? start : 0;
-	ret->loading = (unsigned)strtoul(f[3], NULL, 10);
-	ret->expected = strcmp(f[4], "1") == 0;
-	ret->extra = xstrdup(f[5]);
-	ret->desc = xstrdup(f[6]);
-	free(s);
+	ret->state = r.state;
+	ret->pid = r.pid;
+	ret->start_wall_ms = r.start_wall_ms;
+	ret->loading = r.loading;
+	ret->expected = r.expected;
+	ret->extra = r.extra;
+	ret->desc = r.desc;
 	return 0;
 }
 
@@ -323,26 +298,18 @@ static void
 on_fsm_record(struct cluster *c, struct member *m, const uint8_t *v,
 	      size_t len)
 {
-	char buf[WIRE_VALUE_MAX + 1], *f[4], *save = NULL;
 	struct sched_fsm_peer p = {.master = SCHED_NONE};
+	struct record_fsm r;
 	uint32_t inst = vid(c, m);
-	int st, n = 0;
 
-	if (inst == SCHED_NONE || len == 0 || len > WIRE_VALUE_MAX)
-		return;
-	memcpy(buf, v, len);
-	buf[len] = '\0';
-	for (char *t = strtok_r(buf, "\t", &save); t && n < 4;
-	     t = strtok_r(NULL, "\t", &save))
-		f[n++] = t;
-	if (n != 4 || (st = sched_cstate_from_string(f[0])) < 0)
+	if (inst == SCHED_NONE || record_fsm_decode(v, len, &r) < 0)
 		return;
 	p.known = true;
-	p.state = (enum sched_cstate)st;
-	if (strcmp(f[1], "-") != 0)
-		p.master = sched_view_find_instance(view(c), f[1]);
-	p.stable = strcmp(f[2], "1") == 0;
-	p.running = strtoull(f[3], NULL, 16);
+	p.state = r.state;
+	if (r.master[0] != '\0')
+		p.master = sched_view_find_instance(view(c), r.master);
+	p.stable = r.stable;
+	p.running = r.running;
 	daemon_fsm_peer(c->d, inst, &p);
 }
 
@@ -350,17 +317,20 @@ void
 cluster_publish_fsm(struct cluster *c, const struct sched_fsm_peer *p)
 {
 	char buf[WIRE_VALUE_MAX];
+	struct record_fsm r = {
+		.state = p->state,
+		.stable = p->stable,
+		.running = p->running,
+	};
 	int n;
 
 	if (c == NULL)
 		return;
-	n = snprintf(buf, sizeof(buf), "%s\t%s\t%d\t%016llx",
-		     sched_cstate_to_string(p->state),
-		     p->master != SCHED_NONE
-			     ? sched_view_instance(view(c), p->master)->name
-			     : "-",
-		     p->stable, (unsigned long long)p->running);
-	if (n > 0 && (size_t)n < sizeof(buf))
+	if (p->master != SCHED_NONE)
+		snprintf(r.master, sizeof(r.master), "%s",
+			 sched_view_instance(view(c), p->master)->name);
+	n = record_fsm_encode(&r, buf, sizeof(buf));
+	if (n > 0)
 		(void)swim_kv_set(transport_swim(c->t), util_now_ms(), FSM_KEY,
 				  buf, (size_t)n);
 	transport_kick(c->t);

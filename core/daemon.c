@@ -31,6 +31,7 @@
 #include "core/logfile.h"
 #include "core/notify.h"
 #include "core/proc.h"
+#include "core/record.h"
 #include "core/statefile.h"
 #include "core/util.h"
 #include "net/http.h"
@@ -1048,25 +1049,17 @@ set_requester(struct proc *p, const char *from)
 /* A start on behalf of another instance: the admission check of
  * DESIGN.md 7.3 against our own view, then the spawn. */
 static void
-peer_start(struct daemon *d, struct proc *p, const cJSON *req, cJSON *reply,
-	   const char *from)
+peer_start(struct daemon *d, struct proc *p, const struct record_cmd *cmd,
+	   cJSON *reply, const char *from)
 {
 	const struct dproc *dp = proc_data(p);
-	const cJSON *load = cJSON_GetObjectItem(req, "load");
-	const cJSON *extra = cJSON_GetObjectItem(req, "extra_args");
-	unsigned total = 0, want;
+	unsigned total = 0, want = cmd->load;
 	int r;
 
 	if (proc_state_is_running(proc_state(p))) {
 		reply_proc(reply, p);
 		return;
 	}
-	if (!cJSON_IsNumber(load) || load->valuedouble < 0 ||
-	    load->valuedouble > 100) {
-		reply_error(reply, "BAD_REQUEST", "bad load");
-		return;
-	}
-	want = (unsigned)load->valuedouble;
 	if (dp->vid != SCHED_NONE) {
 		r = sched_place_admit(d->view, d->local, dp->vid, want,
 				      rules_cluster(d->rules)->load_source,
@@ -1081,15 +1074,15 @@ peer_start(struct daemon *d, struct proc *p, const cJSON *req, cJSON *reply,
 			return;
 		}
 	}
-	if (cJSON_IsString(extra)) {
+	if (cmd->extra_args != NULL) {
 		char **argv = NULL;
 		size_t n = 0;
 
-		if (ctl_split_words(extra->valuestring, &argv, &n) < 0) {
+		if (ctl_split_words(cmd->extra_args, &argv, &n) < 0) {
 			reply_error(reply, "BAD_REQUEST", "bad extra_args");
 			return;
 		}
-		proc_set_extra_args(p, n > 0 ? xstrdup(extra->valuestring)
+		proc_set_extra_args(p, n > 0 ? xstrdup(cmd->extra_args)
 					     : NULL,
 				    n > 0 ? argv : NULL);
 		if (n == 0)
@@ -1106,88 +1099,66 @@ peer_start(struct daemon *d, struct proc *p, const cJSON *req, cJSON *reply,
 	reply_proc(reply, p);
 }
 
-void
-daemon_peer_command(struct daemon *d, const char *from, const cJSON *req,
-		    cJSON *reply)
+static void
+peer_command(struct daemon *d, const char *from, const struct record_cmd *cmd,
+	     cJSON *reply)
 {
-	const cJSON *op = cJSON_GetObjectItem(req, "op");
-	const cJSON *ns = cJSON_GetObjectItem(req, "namespec");
+	const char *o = record_op_to_string(cmd->op);
 	struct proc *p = NULL;
-	const char *o;
 
-	if (!cJSON_IsString(op)) {
-		reply_error(reply, "BAD_REQUEST", "no op");
-		return;
-	}
-	o = op->valuestring;
-	if (strcmp(o, "shutdown") == 0 || strcmp(o, "restart") == 0) {
+	if (cmd->op == RECORD_OP_SHUTDOWN || cmd->op == RECORD_OP_RESTART) {
 		if (!is_master(d)) {
 			reply_error(reply, "NOT_MASTER", "not the master");
 			return;
 		}
 		log_notice("cluster %s requested by %s", o, from);
-		daemon_cluster_stop(d, o[0] == 'r', NULL, NULL);
+		daemon_cluster_stop(d, cmd->op == RECORD_OP_RESTART, NULL,
+				    NULL);
 		cJSON_AddBoolToObject(reply, "ok", true);
 		cJSON_AddStringToObject(
 			reply, "state",
 			sched_cstate_to_string(sched_fsm_state(d->fsm)));
 		return;
 	}
-	if (!cJSON_IsString(ns) ||
-	    (p = daemon_find_proc(d, ns->valuestring)) == NULL ||
+	if ((p = daemon_find_proc(d, cmd->namespec)) == NULL ||
 	    !daemon_proc_listed(p)) {
 		reply_error(reply, "BAD_NAME", "no such process");
 		return;
 	}
-	if (strcmp(o, "start") == 0) {
+	if (cmd->op == RECORD_OP_START) {
 		if (d->phase != DAEMON_OPERATION)
 			reply_error(reply, "SHUTTING_DOWN",
 				    "the daemon is not operating");
 		else
-			peer_start(d, p, req, reply, from);
-	} else if (strcmp(o, "stop") == 0) {
+			peer_start(d, p, cmd, reply, from);
+	} else if (cmd->op == RECORD_OP_STOP) {
 		if (!proc_state_is_stopped(proc_state(p)))
 			set_requester(p, from);
 		(void)proc_stop(p);
 		reply_proc(reply, p);
-	} else if (strcmp(o, "event") == 0) {
-		const cJSON *st = cJSON_GetObjectItem(req, "state");
+	} else if (cmd->op == RECORD_OP_EVENT) {
 		uint32_t inst = sched_view_find_instance(d->view, from);
-		int code = cJSON_IsString(st)
-				   ? sched_proc_state_from_string(st->valuestring)
-				   : -1;
-		struct sched_event ev = {0};
+		struct sched_event ev = {
+			.state = cmd->state,
+			.pid = cmd->pid,
+			.uptime_ms = cmd->uptime_ms,
+			.expected_exit = cmd->expected,
+		};
 
-		if (code < 0 || inst == SCHED_NONE ||
+		if (inst == SCHED_NONE ||
 		    daemon_proc_view_id(d, p) == SCHED_NONE) {
 			reply_error(reply, "BAD_REQUEST", "bad event");
 			return;
 		}
-		ev.state = (enum sched_proc_state)code;
-		ev.pid = (int)cJSON_GetNumberValue(
-			cJSON_GetObjectItem(req, "pid"));
-		ev.uptime_ms = (int64_t)cJSON_GetNumberValue(
-			cJSON_GetObjectItem(req, "uptime_ms"));
-		ev.expected_exit =
-			cJSON_IsTrue(cJSON_GetObjectItem(req, "expected"));
 		daemon_remote_event(d, daemon_proc_view_id(d, p), inst, &ev,
 				    NULL);
 		cJSON_AddBoolToObject(reply, "ok", true);
-	} else if (strcmp(o, "log") == 0) {
-		const cJSON *st = cJSON_GetObjectItem(req, "stream");
-		const cJSON *nb = cJSON_GetObjectItem(req, "bytes");
+	} else if (cmd->op == RECORD_OP_LOG) {
 		struct logfile *lf = proc_logfile(
-			p, cJSON_IsString(st) &&
-					   strcmp(st->valuestring, "stderr") == 0
-				   ? PROC_STDERR
-				   : PROC_STDOUT);
+			p, cmd->stream == RECORD_STDERR ? PROC_STDERR
+							: PROC_STDOUT);
 		struct strbuf out = STRBUF_INIT;
-		int r = lf == NULL ? -ENOENT
-			: !cJSON_IsNumber(nb) || nb->valuedouble < 0 ||
-					nb->valuedouble > (16 << 20)
-				? -EINVAL
-				: logfile_tail(lf, (size_t)nb->valuedouble,
-					       &out);
+		int r = lf == NULL ? -ENOENT : logfile_tail(lf, cmd->bytes, &out);
 
 		if (lf == NULL) {
 			reply_error(reply, "NO_FILE", "no log file for that "
@@ -1207,18 +1178,36 @@ daemon_peer_command(struct daemon *d, const char *from, const cJSON *req,
 			free(b64);
 		}
 		strbuf_done(&out);
-	} else if (strcmp(o, "signal") == 0) {
-		const cJSON *sig = cJSON_GetObjectItem(req, "signal");
-		int r = cJSON_IsNumber(sig) ? proc_signal(p, sig->valueint)
-					    : -EINVAL;
+	} else if (cmd->op == RECORD_OP_SIGNAL) {
+		int r = proc_signal(p, cmd->signal);
 
 		if (r < 0)
 			reply_error(reply, "NOT_RUNNING", "%s", strerror(-r));
 		else
 			reply_proc(reply, p);
-	} else {
-		reply_error(reply, "BAD_REQUEST", "unknown op '%s'", o);
 	}
+}
+
+/* The body is checked whole by record_cmd_from_json() first: a name
+ * that cannot be one is a process we do not have. */
+void
+daemon_peer_command(struct daemon *d, const char *from, const cJSON *req,
+		    cJSON *reply)
+{
+	struct record_cmd cmd;
+	char msg[160];
+	int r = record_cmd_from_json(req, &cmd, msg, sizeof(msg));
+
+	if (r == -ENOENT) {
+		reply_error(reply, "BAD_NAME", "no such process");
+		return;
+	}
+	if (r < 0) {
+		reply_error(reply, "BAD_REQUEST", "%s", msg);
+		return;
+	}
+	peer_command(d, from, &cmd, reply);
+	record_cmd_clear(&cmd);
 }
 
 /* ------------------------------------------------------------ cluster API */

@@ -6,7 +6,8 @@
 # without USER synchro, `state` in OPERATION with the master, the usage
 # errors and the routes' methods, then `shutdown` through the cluster;
 # then a cluster of one with USER synchro: SYNCHRONIZATION until
-# `end-sync`, OPERATION after, and `restart` of the cluster.
+# `end-sync`, OPERATION after, `restart` of the cluster (the daemon
+# executes itself again, back in SYNCHRONIZATION), then `shutdown`.
 . "$(dirname "$0")/lib/daemon.sh"
 
 CLI=$D/$BUILD/bin/supvisors-sched
@@ -202,6 +203,19 @@ expect 200 'd["master"]' n1
 wait_for state_is web:srv RUNNING || fail "no DISTRIBUTION after end_sync"
 run 1 sc end-sync
 grep -q 'past SYNCHRONIZATION' "$T/err" || fail "end-sync: $(cat "$T/err")"
+api GET /v1/processes/web:srv
+old_pid=$(jq_get 'd["processes"][0]["pid"]')
 run 0 sc --json restart
 has '"state":"RESTARTING","master":"n1"'
+# the same daemon (pid) executes itself again and waits for end_sync
+wait_for in_state SYNCHRONIZATION || fail "no SYNCHRONIZATION after restart"
+kill -0 "$DPID" || fail "the daemon did not re-execute itself"
+[ "$(jq_get 'd["uptime_seconds"] < 5')" = true ] || fail "not restarted: $BODY"
+run 0 sc end-sync
+has 'synchronization ended: master n1'
+wait_for in_state OPERATION || fail "no OPERATION after the restart"
+wait_for state_is web:srv RUNNING || fail "web:srv not started again"
+[ "$(pid_of web:srv)" != "$old_pid" ] || fail "web:srv kept pid $old_pid"
+run 0 sc shutdown
+daemon_exit_ok
 echo "cluster_plan ok"
