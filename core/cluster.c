@@ -48,8 +48,10 @@ struct rproc {
 	int64_t start_wall_ms;
 	unsigned loading;
 	bool expected;
+	bool disabled; /* the program is disabled on its instance */
 	char *extra; /* extra arguments, "" when none */
 	char *desc;
+	uint64_t version; /* of the KV record */
 };
 
 /* A peer command waiting for its answer.  Commands to one member go
@@ -226,6 +228,7 @@ encode_proc(const struct proc *p, char *buf, size_t len)
 				 : 0,
 		.loading = proc_config(p)->program->expected_loading,
 		.expected = f->has_exitstatus && f->expected,
+		.disabled = f->disabled,
 		.extra = (char *)proc_extra_args(p),
 		.desc = desc,
 	};
@@ -248,27 +251,32 @@ decode_proc(const uint8_t *v, size_t len, struct rproc *ret)
 	ret->start_wall_ms = r.start_wall_ms;
 	ret->loading = r.loading;
 	ret->expected = r.expected;
+	ret->disabled = r.disabled;
 	ret->extra = r.extra;
 	ret->desc = r.desc;
 	return 0;
 }
 
-static void
+static uint64_t
 publish(struct cluster *c, const struct proc *p)
 {
 	char buf[WIRE_VALUE_MAX];
 	size_t len = encode_proc(p, buf, sizeof(buf));
 	const char *ns = proc_namespec(p);
+	int64_t version;
 	size_t i;
 
-	if (swim_kv_set(transport_swim(c->t), util_now_ms(), ns, buf, len) < 0)
-		return;
+	version = swim_kv_set(transport_swim(c->t), util_now_ms(), ns, buf,
+			      len);
+	if (version < 0)
+		return 0;
 	for (i = 0; i < c->npublished; i++)
 		if (strcmp(c->published[i], ns) == 0)
-			return;
+			return (uint64_t)version;
 	c->published = xreallocarray(c->published, c->npublished + 1,
 				     sizeof(*c->published));
 	c->published[c->npublished++] = xstrdup(ns);
+	return (uint64_t)version;
 }
 
 static void
@@ -284,10 +292,13 @@ view_report(struct cluster *c, struct member *m, const struct rproc *rp)
 		.uptime_ms = rp->start_wall_ms > 0 && wall > rp->start_wall_ms
 				     ? wall - rp->start_wall_ms
 				     : 0,
+		.version = rp->version,
 	};
 
-	if (inst != SCHED_NONE && pid != SCHED_NONE)
-		daemon_remote_event(c->d, pid, inst, &ev, rp->extra);
+	if (inst == SCHED_NONE || pid == SCHED_NONE)
+		return;
+	(void)sched_view_set_disabled(view(c), pid, inst, rp->disabled);
+	daemon_remote_event(c->d, pid, inst, &ev, rp->extra);
 }
 
 /* The state machine record: "STATE\tMASTER\tSTABLE\tRUNNING_HASH",
@@ -363,6 +374,7 @@ on_kv(struct cluster *c, struct member *m, const struct swim_event *ev)
 		return;
 	}
 	rp.namespec = ns;
+	rp.version = ev->version;
 	if (i < m->nprocs) {
 		rproc_clear(&m->procs[i]);
 	} else {
@@ -995,13 +1007,16 @@ cluster_set_obs(struct cluster *c, struct ctl_obs *o)
 				   swim_counters(transport_swim(c->t)));
 }
 
-void
+uint64_t
 cluster_proc_changed(struct cluster *c, const struct proc *p)
 {
+	uint64_t version;
+
 	if (c == NULL || !daemon_proc_listed(p))
-		return;
-	publish(c, p);
+		return 0;
+	version = publish(c, p);
 	transport_kick(c->t);
+	return version;
 }
 
 void

@@ -50,8 +50,9 @@ struct cluster *cluster_free(struct cluster *c);
 
 /* Hands the gossip counters to the metrics of O. */
 void cluster_set_obs(struct cluster *c, struct ctl_obs *o);
-/* A local process changed: its record is disseminated. */
-void cluster_proc_changed(struct cluster *c, const struct proc *p);
+/* A local process changed: its record is disseminated.  Returns the
+ * record's version (0 without a cluster). */
+uint64_t cluster_proc_changed(struct cluster *c, const struct proc *p);
 /* The daemon built a new view (reload): states, machines and remote
  * process reports are applied to it again; records of removed
  * processes are deleted. */

@@ -25,6 +25,7 @@
 #include "core/cluster.h"
 #include "core/cluster_keyring.h"
 #include "core/ctl_cluster.h"
+#include "core/ctl_extra.h"
 #include "core/ctl_obs.h"
 #include "core/ctl_req.h"
 #include "core/ctl_stats.h"
@@ -73,7 +74,7 @@ static const struct {
 	{"NOT_RUNNING", 409},	       {"BUSY", 409},
 	{"CONF_ERROR", 422},	       {"SPAWN_ERROR", 500},
 	{"ABNORMAL_TERMINATION", 500}, {"NO_RESOURCE", 503},
-	{"SHUTTING_DOWN", 503},
+	{"SHUTTING_DOWN", 503},	       {"DISABLED", 409},
 };
 
 static unsigned
@@ -218,6 +219,7 @@ process_json(const struct ctl *c, const struct proc *p)
 		cJSON_AddStringToObject(o, "spawn_error", f->reason);
 	else
 		cJSON_AddNullToObject(o, "spawn_error");
+	ctl_extra_process_json(c->d, p, o);
 	return o;
 }
 
@@ -790,9 +792,17 @@ cluster_state(const struct ctl *c, const struct proc *p)
 static void
 item_start(struct op *op, struct item *it, struct proc *p)
 {
-	int r = daemon_start_process_on(op->ctl->d, p, op->strategy,
-					op->instance, NULL);
+	char why[192];
+	int r;
 
+	if (ctl_extra_start_disabled(op->ctl->d, p, op->instance, why,
+				     sizeof(why))) {
+		set_err(&it->err, "DISABLED", "%s", why);
+		it->phase = ITEM_DONE;
+		return;
+	}
+	r = daemon_start_process_on(op->ctl->d, p, op->strategy, op->instance,
+				    NULL);
 	if (r < 0) {
 		start_error(&it->err, r);
 		if (r == -ENOSPC)
@@ -1260,6 +1270,7 @@ ctl_handle(struct http_request *req, const struct http_request_info *info,
 	if (ctl_obs_handle(c->obs, req, info) ||
 	    ctl_stats_handle(req, info, c->stats) ||
 	    ctl_cluster_handle(req, info, c->d) ||
+	    ctl_extra_handle(req, info, c, c->d) ||
 	    cluster_keyring_handle(req, info,
 				   cluster_keyring(daemon_cluster(c->d))))
 		return;
@@ -1365,6 +1376,32 @@ ctl_free(struct ctl *c)
 	c->stats = ctl_stats_free(c->stats);
 	free(c);
 	return NULL;
+}
+
+/* ------------------------------------------------------------ for ctl_extra */
+
+int
+ctl_select(const struct ctl *c, const char *name, struct proc ***ret,
+	   size_t *ret_n)
+{
+	struct selection s = {0};
+	int r = select_procs(c, name, &s);
+
+	if (r < 0)
+		return r;
+	*ret = s.v;
+	*ret_n = s.n;
+	return 0;
+}
+
+void
+ctl_start_one(struct ctl *c, struct http_request *req, const char *namespec,
+	      const struct ctl_body *b)
+{
+	struct ctl_route rt = {.kind = CTL_PROCESS_START, .write = true};
+
+	snprintf(rt.name, sizeof(rt.name), "%s", namespec);
+	post_process(c, req, &rt, b);
 }
 
 /* ------------------------------------------------------------ for ctl_obs */

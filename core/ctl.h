@@ -16,6 +16,7 @@
 #ifndef CORE_CTL_H
 #define CORE_CTL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct cJSON;
@@ -47,6 +48,15 @@ struct cJSON *ctl_process_json(const struct ctl *c, const struct proc *p);
  * printed: for the routes of the other ctl_* modules. */
 void ctl_reply_json(struct http_request *req, unsigned status,
 		    struct cJSON *root);
+/* For ctl_extra.h: the processes NAME selects as the routes do ("all",
+ * "app:*", "app:name", a bare name), into *RET (free() it): 0 or
+ * -ENOENT; and a start of NAMESPEC answered as POST
+ * /v1/processes/NAMESPEC/start with body B would be. */
+struct ctl_body;
+int ctl_select(const struct ctl *c, const char *name, struct proc ***ret,
+	       size_t *ret_n);
+void ctl_start_one(struct ctl *c, struct http_request *req,
+		   const char *namespec, const struct ctl_body *b);
 /* The statistics routes and sampler of C. */
 struct ctl_stats *ctl_get_stats(const struct ctl *c);
 /* The observability routes (metrics, events, dashboard) of C. */

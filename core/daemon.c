@@ -25,6 +25,7 @@
 
 #include "core/cluster.h"
 #include "core/ctl.h"
+#include "core/ctl_cluster.h"
 #include "core/ctl_obs.h"
 #include "core/ctl_req.h"
 #include "core/log.h"
@@ -33,6 +34,7 @@
 #include "core/proc.h"
 #include "core/record.h"
 #include "core/statefile.h"
+#include "core/disabled.h"
 #include "core/util.h"
 #include "net/http.h"
 #include "sched/action.h"
@@ -65,6 +67,7 @@ struct dproc {
 	const struct rl_process *next_conf; /* PENDING_RECREATE */
 	bool restart_after;
 	char *requester; /* the instance that asked the last start/stop */
+	uint64_t version; /* of its record in the gossip */
 };
 
 struct daemon {
@@ -93,6 +96,8 @@ struct daemon {
 	uint32_t shutdown_job;
 	bool killing; /* second SIGTERM: SIGKILL everything */
 	char *state_path;
+	struct disabled *disabled; /* programs disabled here (disabled.h) */
+	char *disabled_path;	   /* NULL without state_dir */
 	char *log_dir; /* a copy: the rules it came from may be retired */
 	bool state_dirty;
 	struct leftover *leftovers;
@@ -128,6 +133,8 @@ static bool is_master(const struct daemon *d);
 static void make_dir(const char *path);
 static void set_vid(struct daemon *d, struct proc *p, uint32_t vid);
 static void check_shutdown_done(struct daemon *d);
+static bool prog_disabled(const struct daemon *d,
+			  const struct rl_program *prog);
 
 /* ------------------------------------------------------------ accessors */
 
@@ -413,6 +420,9 @@ build_view(struct daemon *d)
 				      : SCHED_NONE);
 		if (proc_state(p) != PROC_STOPPED)
 			view_event(d, p, proc_state(p), NULL);
+		if (dp->vid != SCHED_NONE && proc_disabled(p))
+			(void)sched_view_set_disabled(d->view, dp->vid,
+						      d->local, true);
 	}
 	return 0;
 }
@@ -455,6 +465,7 @@ notify_requester(struct daemon *d, struct proc *p)
 				: 0);
 		cJSON_AddBoolToObject(body, "expected",
 				      f->has_exitstatus && f->expected);
+		cJSON_AddNumberToObject(body, "version", (double)dp->version);
 		(void)cluster_command(d->cluster, inst, body, on_event_reply,
 				      NULL);
 		cJSON_Delete(body);
@@ -481,7 +492,7 @@ on_proc_change(struct proc *p, enum proc_state from, void *data)
 		d->state_dirty = true;
 	}
 	view_event(d, p, from, &acts);
-	cluster_proc_changed(d->cluster, p);
+	dp->version = cluster_proc_changed(d->cluster, p);
 	notify_requester(d, p);
 	run_actions(d, &acts);
 	sched_actions_done(&acts);
@@ -500,6 +511,7 @@ add_proc(struct daemon *d, const struct rl_process *rp, struct rules *owner)
 	dp->owner = owner;
 	dp->vid = SCHED_NONE;
 	proc_set_data(dp->proc, dp);
+	proc_set_disabled(dp->proc, prog_disabled(d, rp->program));
 	if (d->view != NULL)
 		set_vid(d, dp->proc,
 			sched_view_find_process(d->view, rp->namespec));
@@ -554,6 +566,19 @@ struct peer_op {
 	bool start;
 };
 
+/* The record version of a peer's answer or event (JSON numbers are
+ * doubles: exact up to 2^53, and versions are generation << 32 | n). */
+static uint64_t
+json_version(const cJSON *o)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, "version");
+
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 &&
+			       v->valuedouble < 9007199254740992.0
+		       ? (uint64_t)v->valuedouble
+		       : 0;
+}
+
 static void
 peer_refused(struct daemon *d, uint32_t proc, uint32_t inst)
 {
@@ -600,6 +625,7 @@ on_peer_reply(void *arg, int err, const cJSON *reply)
 			cJSON_GetObjectItem(reply, "uptime_ms"));
 		ev.expected_exit =
 			cJSON_IsTrue(cJSON_GetObjectItem(reply, "expected"));
+		ev.version = json_version(reply);
 		daemon_remote_event(d, op->proc, op->inst, &ev, NULL);
 		goto out;
 	}
@@ -799,6 +825,30 @@ fsm_setup(struct daemon *d)
 	fsm_kick(d);
 }
 
+/* The master in FINAL (its stop sequence done) tells every RUNNING
+ * instance to finish too: a slave that missed SHUTTING_DOWN in the
+ * gossip would otherwise see the master leave and elect another. */
+static bool
+is_master_of_record(const struct daemon *d)
+{
+	return d->fsm != NULL && sched_fsm_master(d->fsm) == d->local;
+}
+
+static void
+tell_final(struct daemon *d)
+{
+	cJSON *body = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(body, "op", "final");
+	cJSON_AddBoolToObject(body, "restart", d->restart_requested);
+	for (uint32_t i = 0; i < sched_view_ninstances(d->view); i++)
+		if (i != d->local && sched_view_instance(d->view, i)->state ==
+					     SCHED_INST_RUNNING)
+			(void)cluster_command(d->cluster, i, body,
+					      on_event_reply, NULL);
+	cJSON_Delete(body);
+}
+
 static void
 fsm_apply(struct daemon *d, unsigned bits)
 {
@@ -838,6 +888,8 @@ fsm_apply(struct daemon *d, unsigned bits)
 	if (bits & SCHED_FSM_DO_FINAL) {
 		d->restart_requested =
 			sched_fsm_final_kind(d->fsm) == SCHED_CS_RESTARTING;
+		if (is_master_of_record(d))
+			tell_final(d);
 		daemon_shutdown(d);
 	}
 }
@@ -1024,6 +1076,7 @@ static void
 reply_proc(cJSON *reply, const struct proc *p)
 {
 	const struct proc_fsm *f = proc_fsm(p);
+	const struct dproc *dp = proc_data(p);
 
 	cJSON_AddBoolToObject(reply, "ok", true);
 	cJSON_AddStringToObject(reply, "state", proc_state_to_string(f->state));
@@ -1035,6 +1088,7 @@ reply_proc(cJSON *reply, const struct proc *p)
 					: 0);
 	cJSON_AddBoolToObject(reply, "expected",
 			      f->has_exitstatus && f->expected);
+	cJSON_AddNumberToObject(reply, "version", (double)dp->version);
 }
 
 static void
@@ -1058,6 +1112,11 @@ peer_start(struct daemon *d, struct proc *p, const struct record_cmd *cmd,
 
 	if (proc_state_is_running(proc_state(p))) {
 		reply_proc(reply, p);
+		return;
+	}
+	if (proc_disabled(p)) {
+		reply_error(reply, "DISABLED", "%s is disabled on this instance",
+			    proc_namespec(p));
 		return;
 	}
 	if (dp->vid != SCHED_NONE) {
@@ -1106,6 +1165,21 @@ peer_command(struct daemon *d, const char *from, const struct record_cmd *cmd,
 	const char *o = record_op_to_string(cmd->op);
 	struct proc *p = NULL;
 
+	if (cmd->op == RECORD_OP_FINAL) {
+		const char *m = daemon_master_name(d);
+
+		if (m == NULL || strcmp(m, from) != 0) {
+			reply_error(reply, "NOT_MASTER",
+				    "%s is not our master", from);
+			return;
+		}
+		log_notice("cluster %s done by the master %s: exiting",
+			   cmd->restart ? "restart" : "shutdown", from);
+		d->restart_requested = cmd->restart;
+		cJSON_AddBoolToObject(reply, "ok", true);
+		daemon_shutdown(d);
+		return;
+	}
 	if (cmd->op == RECORD_OP_SHUTDOWN || cmd->op == RECORD_OP_RESTART) {
 		if (!is_master(d)) {
 			reply_error(reply, "NOT_MASTER", "not the master");
@@ -1143,6 +1217,7 @@ peer_command(struct daemon *d, const char *from, const struct record_cmd *cmd,
 			.pid = cmd->pid,
 			.uptime_ms = cmd->uptime_ms,
 			.expected_exit = cmd->expected,
+			.version = cmd->version,
 		};
 
 		if (inst == SCHED_NONE ||
@@ -1178,6 +1253,14 @@ peer_command(struct daemon *d, const char *from, const struct record_cmd *cmd,
 			free(b64);
 		}
 		strbuf_done(&out);
+	} else if (cmd->op == RECORD_OP_DISABLE ||
+		   cmd->op == RECORD_OP_ENABLE) {
+		int r = daemon_set_disabled(d, p, cmd->op == RECORD_OP_DISABLE);
+
+		if (r < 0)
+			reply_error(reply, "BAD_REQUEST", "%s", strerror(-r));
+		else
+			cJSON_AddBoolToObject(reply, "ok", true);
 	} else if (cmd->op == RECORD_OP_SIGNAL) {
 		int r = proc_signal(p, cmd->signal);
 
@@ -1279,7 +1362,9 @@ on_stop_reply(void *arg, int err, const cJSON *reply)
 	const cJSON *msg = reply ? cJSON_GetObjectItem(reply, "message")
 				 : NULL;
 
-	if (sr->done != NULL && err != -ECANCELED) {
+	if (sr->done != NULL && err == -ECANCELED) {
+		sr->done(sr->arg, -ECANCELED, "the daemon is exiting");
+	} else if (sr->done != NULL) {
 		if (err != 0)
 			sr->done(sr->arg, -ECOMM, "the master did not answer");
 		else if (!cJSON_IsTrue(cJSON_GetObjectItem(reply, "ok")))
@@ -1806,6 +1891,121 @@ start_added(struct daemon *d, const struct added *v, size_t n)
 	}
 }
 
+/* ------------------------------------------------------------ disable */
+
+static bool
+prog_disabled(const struct daemon *d, const struct rl_program *prog)
+{
+	char key[DISABLED_KEY_MAX + 1];
+
+	return disabled_make_key(prog->app->name, prog->name, key,
+				 sizeof(key)) == 0 &&
+	       disabled_has(d->disabled, key);
+}
+
+static void
+save_disabled(struct daemon *d)
+{
+	int r;
+
+	if (d->disabled_path == NULL)
+		return; /* without state_dir, until the daemon stops */
+	r = disabled_save(d->disabled, d->disabled_path);
+	if (r < 0) {
+		errno = -r;
+		log_warn("cannot save '%s'", d->disabled_path);
+	}
+}
+
+static void
+load_disabled(struct daemon *d, const char *state_dir)
+{
+	int r;
+
+	d->disabled = disabled_new();
+	if (state_dir == NULL)
+		return;
+	d->disabled_path = xasprintf("%s/disabled", state_dir);
+	r = disabled_load(d->disabled, d->disabled_path);
+	if (r < 0 && r != -ENOENT) {
+		errno = -r;
+		log_warn("cannot read '%s': every program enabled",
+			 d->disabled_path);
+	} else if (disabled_count(d->disabled) > 0) {
+		log_notice("%zu program(s) disabled on this instance (%s)",
+			   disabled_count(d->disabled), d->disabled_path);
+	}
+}
+
+/* A reload keeps the disabled programs that still exist. */
+static void
+prune_disabled(struct daemon *d)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < disabled_count(d->disabled);) {
+		char *key = xstrdup(disabled_key(d->disabled, i));
+		char *colon = strchr(key, ':');
+
+		*colon = '\0';
+		if (rules_find_program(d->rules, key, colon + 1) == NULL) {
+			*colon = ':';
+			log_info("%s: no longer configured, no longer disabled",
+				 key);
+			(void)disabled_set(d->disabled, key, false);
+			changed = true;
+		} else {
+			i++;
+		}
+		free(key);
+	}
+	if (changed)
+		save_disabled(d);
+}
+
+int
+daemon_set_disabled(struct daemon *d, struct proc *p, bool disabled)
+{
+	const struct rl_program *prog = proc_config(p)->program;
+	char key[DISABLED_KEY_MAX + 1];
+	int r;
+
+	r = disabled_make_key(prog->app->name, prog->name, key, sizeof(key));
+	if (r < 0)
+		return r;
+	r = disabled_set(d->disabled, key, disabled);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		log_notice("%s: %s on this instance", key,
+			   disabled ? "disabled" : "enabled");
+		save_disabled(d);
+	}
+	for (struct proc *q = daemon_first_proc(d); q; q = proc_next(q)) {
+		const struct rl_program *qp = proc_config(q)->program;
+		const struct dproc *dq = proc_data(q);
+
+		if (strcmp(qp->name, prog->name) != 0 ||
+		    strcmp(qp->app->name, prog->app->name) != 0)
+			continue;
+		proc_set_disabled(q, disabled);
+		if (dq->vid != SCHED_NONE)
+			(void)sched_view_set_disabled(d->view, dq->vid,
+						      d->local, disabled);
+		if (disabled && !proc_state_is_stopped(proc_state(q)))
+			(void)proc_stop(q);
+		cluster_proc_changed(d->cluster, q);
+		tell_watchers(d, q, SCHED_NONE, false);
+	}
+	return 0;
+}
+
+bool
+daemon_program_disabled(const struct daemon *d, const struct proc *p)
+{
+	return prog_disabled(d, proc_config(p)->program);
+}
+
 static int
 load_rules(struct daemon *d, struct rules **ret, struct rl_diags *diags)
 {
@@ -1897,6 +2097,7 @@ daemon_reload(struct daemon *d, struct rl_diags *diags,
 		nadded++;
 	}
 	d->rules = nr;
+	prune_disabled(d);
 	d->retired = xreallocarray(d->retired, d->nretired + 1,
 				   sizeof(*d->retired));
 	d->retired[d->nretired++] = old;
@@ -2124,6 +2325,8 @@ start_api(struct daemon *d)
 		log_error("cannot create the HTTP server");
 		return -ENOMEM;
 	}
+	/* POST /v1/plan changes nothing: a read for http_public_read */
+	http_server_set_is_read(d->http, ctl_cluster_is_read);
 	if (ic->control != NULL) {
 		dir = xstrdup(ic->control);
 		slash = strrchr(dir, '/');
@@ -2194,6 +2397,7 @@ daemon_new(struct ev_loop *loop, const struct daemon_opts *o,
 		make_dir(ic->state_dir);
 		d->state_path = xasprintf("%s/children", ic->state_dir);
 	}
+	load_disabled(d, ic->state_dir);
 	if (ic->log_dir != NULL) {
 		make_dir(ic->log_dir);
 		d->log_dir = xstrdup(ic->log_dir);
@@ -2302,6 +2506,8 @@ daemon_free(struct daemon *d)
 	free(d->index);
 	free(d->byvid);
 	free(d->state_path);
+	d->disabled = disabled_free(d->disabled);
+	free(d->disabled_path);
 	free(d->log_dir);
 	free(d->config);
 	free(d->name);

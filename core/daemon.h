@@ -210,6 +210,15 @@ int daemon_peer_request(struct daemon *d, const char *instance,
 				   const struct cJSON *reply),
 			void *arg);
 
+/* Supvisors' disable (DISABLED true) or enable of P's program on this
+ * instance: every process of the program is flagged (never spawned
+ * while disabled: proc_start() is -EPERM), a running one is stopped,
+ * the view and the gossip records say so, and the set is saved in
+ * instance.state_dir/disabled.  0, or -errno for a name too long to be
+ * kept. */
+int daemon_set_disabled(struct daemon *d, struct proc *p, bool disabled);
+bool daemon_program_disabled(const struct daemon *d, const struct proc *p);
+
 /* The loop ended for a cluster restart: main() executes the daemon
  * again with the same arguments. */
 bool daemon_restart_requested(const struct daemon *d);

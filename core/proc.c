@@ -672,6 +672,8 @@ on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 int
 proc_start(struct proc *p)
 {
+	if (p->fsm.disabled && proc_state_is_stopped(p->fsm.state))
+		return -EPERM;
 	return feed(p, PROC_EV_START, 0, 0);
 }
 
@@ -701,6 +703,18 @@ void
 proc_inhibit_restart(struct proc *p, bool inhibit)
 {
 	p->fsm.inhibit_restart = inhibit;
+}
+
+void
+proc_set_disabled(struct proc *p, bool disabled)
+{
+	p->fsm.disabled = disabled;
+}
+
+bool
+proc_disabled(const struct proc *p)
+{
+	return p->fsm.disabled;
 }
 
 /* ------------------------------------------------------------ getters */

@@ -71,7 +71,8 @@ struct proc *proc_ctx_find_pid(struct proc_ctx *ctx, pid_t pid);
 struct proc *proc_new(struct proc_ctx *ctx, const struct rl_process *conf);
 struct proc *proc_free(struct proc *p);
 
-/* Requests; 0 or the proc_fsm_event() error (-EALREADY, -ESRCH, -EBUSY). */
+/* Requests; 0 or the proc_fsm_event() error (-EALREADY, -ESRCH, -EBUSY);
+ * a start of a disabled process is -EPERM. */
 int proc_start(struct proc *p);
 int proc_stop(struct proc *p);
 int proc_no_resource(struct proc *p);
@@ -79,6 +80,10 @@ int proc_no_resource(struct proc *p);
 int proc_signal(struct proc *p, int sig);
 /* Stop automatic restarts (daemon shutting down). */
 void proc_inhibit_restart(struct proc *p, bool inhibit);
+/* Supvisors' disable: no spawn (start, autorestart, backoff retry) from
+ * now on; a running child is left to the caller to stop. */
+void proc_set_disabled(struct proc *p, bool disabled);
+bool proc_disabled(const struct proc *p);
 /* Switch to CONF, a record with the same config_hash (reload). */
 void proc_set_config(struct proc *p, const struct rl_process *conf);
 /* Words appended to the command line at every spawn from now on

@@ -283,7 +283,7 @@ on_fork_error(struct proc_fsm *f, const struct proc_input *in,
 static bool
 wants_restart(const struct proc_fsm *f)
 {
-	if (f->inhibit_restart)
+	if (f->inhibit_restart || f->disabled)
 		return false;
 	switch (f->prog->autorestart) {
 	case RL_AUTORESTART_TRUE:

@@ -88,6 +88,7 @@ struct proc_fsm {
 	bool expected;		  /* last exit was in exitcodes */
 	bool spawned;		  /* a child exists (from SPAWNED to EXITED) */
 	bool inhibit_restart;	  /* daemon stopping: no autorestart */
+	bool disabled;		  /* the program is disabled: never spawned */
 	unsigned restarts;	  /* automatic restarts since creation */
 	int spawn_errno;	  /* last spawn error, 0 none */
 	char reason[PROC_REASON_MAX]; /* supervisord's spawnerr */

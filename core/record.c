@@ -134,7 +134,7 @@ parse_dec(struct slice s, uint64_t max, uint64_t *ret)
 	for (size_t i = 0; i < s.n; i++) {
 		unsigned d = (unsigned)(unsigned char)s.p[i] - '0';
 
-		if (d > 9 || v > (max - d) / 10)
+		if (d > 9 || d > max || v > (max - d) / 10)
 			return -EINVAL;
 		v = v * 10 + d;
 	}
@@ -201,7 +201,7 @@ record_proc_encode(const struct record_proc *p, char *buf, size_t len)
 	text_clean(p->desc, desc, RECORD_TEXT_MAX);
 	return finish(snprintf(buf, len, "%s\t%d\t%lld\t%u\t%d\t%s\t%s", st,
 			       p->pid, (long long)p->start_wall_ms, p->loading,
-			       p->expected, extra, desc),
+			       p->expected | p->disabled << 1, extra, desc),
 		      len);
 }
 
@@ -209,8 +209,7 @@ int
 record_proc_decode(const uint8_t *v, size_t len, struct record_proc *ret)
 {
 	struct slice f[7];
-	uint64_t pid, start, loading;
-	bool expected;
+	uint64_t pid, start, loading, flags;
 	int st;
 
 	if (split(v, len, f, 7, true) < 0 ||
@@ -218,7 +217,7 @@ record_proc_decode(const uint8_t *v, size_t len, struct record_proc *ret)
 	    parse_dec(f[1], RECORD_PID_MAX, &pid) < 0 ||
 	    parse_dec(f[2], RECORD_WALL_MAX, &start) < 0 ||
 	    parse_dec(f[3], RECORD_LOADING_MAX, &loading) < 0 ||
-	    parse_bit(f[4], &expected) < 0 ||
+	    parse_dec(f[4], 3, &flags) < 0 ||
 	    !text_ok(f[5], RECORD_TEXT_MAX, false) ||
 	    !text_ok(f[6], RECORD_TEXT_MAX, true))
 		return -EINVAL;
@@ -227,7 +226,8 @@ record_proc_decode(const uint8_t *v, size_t len, struct record_proc *ret)
 		.pid = (int)pid,
 		.start_wall_ms = (int64_t)start,
 		.loading = (unsigned)loading,
-		.expected = expected,
+		.expected = (flags & 1) != 0,
+		.disabled = (flags & 2) != 0,
 		.extra = xstrndup(f[5].p, f[5].n),
 		.desc = xstrndup(f[6].p, f[6].n),
 	};
@@ -297,7 +297,8 @@ static const char *const op_names[] = {
 	[RECORD_OP_START] = "start",     [RECORD_OP_STOP] = "stop",
 	[RECORD_OP_SIGNAL] = "signal",   [RECORD_OP_LOG] = "log",
 	[RECORD_OP_EVENT] = "event",     [RECORD_OP_SHUTDOWN] = "shutdown",
-	[RECORD_OP_RESTART] = "restart",
+	[RECORD_OP_RESTART] = "restart", [RECORD_OP_DISABLE] = "disable",
+	[RECORD_OP_ENABLE] = "enable",   [RECORD_OP_FINAL] = "final",
 };
 
 static const char *const stream_names[] = {
@@ -423,6 +424,16 @@ cmd_fields(const cJSON *req, struct record_cmd *c, const char **ret_extra)
 		if (!get_int(req, "uptime_ms", 0, RECORD_WALL_MAX, 0, &v))
 			return "bad event";
 		c->uptime_ms = (int64_t)v;
+		/* JSON numbers are exact integers up to 2^53 */
+		if (!get_int(req, "version", 0, 9007199254740991.0, 0, &v))
+			return "bad event";
+		c->version = (uint64_t)v;
+		break;
+	case RECORD_OP_FINAL:
+		it = cJSON_GetObjectItemCaseSensitive(req, "restart");
+		if (it != NULL && !cJSON_IsBool(it))
+			return "bad restart";
+		c->restart = cJSON_IsTrue(it);
 		break;
 	default:
 		break;
@@ -449,7 +460,7 @@ record_cmd_from_json(const cJSON *req, struct record_cmd *ret, char *msg,
 		snprintf(msg, msglen, "unknown op '%.64s'", op->valuestring);
 		return -EINVAL;
 	} else if ((c.op = (enum record_op)o) != RECORD_OP_SHUTDOWN &&
-		   c.op != RECORD_OP_RESTART &&
+		   c.op != RECORD_OP_RESTART && c.op != RECORD_OP_FINAL &&
 		   (!get_str(req, "namespec", RECORD_NAMESPEC_MAX, &ns) ||
 		    ns == NULL || ns[0] == '\0')) {
 		why = "bad namespec";

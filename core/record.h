@@ -9,9 +9,10 @@
  * means (core/cluster.c, core/daemon.c).
  *
  * The process record, under the process's namespec:
- *   STATE\tPID\tSTART_WALL_MS\tLOADING\tEXPECTED\tEXTRA_ARGS\tDESCRIPTION
- * (EXPECTED "1" when EXITED with an expected code, else "0"; the
- * description is any text after the sixth tab).
+ *   STATE\tPID\tSTART_WALL_MS\tLOADING\tFLAGS\tEXTRA_ARGS\tDESCRIPTION
+ * (FLAGS "0" to "3": 1 when EXITED with an expected code, plus 2 when
+ * the program is disabled on that instance; the description is any
+ * text after the sixth tab).
  * The state machine record, under "@fsm":
  *   STATE\tMASTER\tSTABLE\tRUNNING_HASH
  * (MASTER "-" when none, STABLE "0" or "1", RUNNING_HASH 16 lowercase
@@ -50,6 +51,7 @@ struct record_proc {
 	int64_t start_wall_ms; /* 0..RECORD_WALL_MAX, 0 when not running */
 	unsigned loading;      /* 0..RECORD_LOADING_MAX */
 	bool expected;
+	bool disabled; /* the program is disabled on its instance */
 	char *extra; /* extra arguments, "" when none */
 	char *desc;
 };
@@ -85,9 +87,13 @@ enum record_op {
 	RECORD_OP_STOP,     /* namespec */
 	RECORD_OP_SIGNAL,   /* namespec, signal */
 	RECORD_OP_LOG,      /* namespec, stream, bytes */
-	RECORD_OP_EVENT,    /* namespec, state, pid, uptime_ms, expected */
+	RECORD_OP_EVENT,    /* namespec, state, pid, uptime_ms, expected,
+			     * version */
 	RECORD_OP_SHUTDOWN, /* nothing */
 	RECORD_OP_RESTART,  /* nothing */
+	RECORD_OP_DISABLE,  /* namespec: its program, on the target */
+	RECORD_OP_ENABLE,   /* namespec */
+	RECORD_OP_FINAL,    /* restart: the master's FINAL, finish too */
 	_RECORD_OP_MAX,
 };
 
@@ -121,6 +127,8 @@ struct record_cmd {
 	int pid;                     /* event, 0 when absent */
 	int64_t uptime_ms;           /* event, 0 when absent */
 	bool expected;               /* event, false when absent */
+	uint64_t version;            /* event: the record's, 0 when absent */
+	bool restart;                /* final */
 };
 
 /* The body BODY of LEN bytes (JSON) into *RET: 0, or -EINVAL with a

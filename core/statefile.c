@@ -19,38 +19,13 @@ int
 statefile_save(const char *path, const struct statefile_entry *v, size_t n)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char *tmp = xasprintf("%s.tmp", path);
-	size_t off = 0;
-	int fd, r = 0;
+	int r;
 
 	for (size_t i = 0; i < n; i++)
 		strbuf_addf(&sb, "%d %llu %s\n", (int)v[i].pid,
 			    (unsigned long long)v[i].starttime, v[i].namespec);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	while (off < sb.len) {
-		ssize_t w = write(fd, sb.buf + off, sb.len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			r = -errno;
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		(void)unlink(tmp);
-out:
+	r = util_write_file_atomic(path, strbuf_str(&sb), sb.len);
 	strbuf_done(&sb);
-	free(tmp);
 	return r;
 }
 

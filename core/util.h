@@ -87,4 +87,9 @@ char *strbuf_steal(struct strbuf *sb);
 /* Never NULL: "" for an empty buffer. */
 const char *strbuf_str(const struct strbuf *sb);
 
+/* Replace PATH with LEN bytes of DATA through PATH.tmp, fsync(2) and
+ * rename(2): a reader (or a daemon after a crash) sees the old or the
+ * new content whole.  0 or -errno (PATH is then unchanged). */
+int util_write_file_atomic(const char *path, const void *data, size_t len);
+
 #endif

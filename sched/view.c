@@ -814,6 +814,11 @@ sched_view_process_event(struct sched_view *v, uint32_t proc, uint32_t inst,
 	    p->resv == SCHED_NONE)
 		return 0;
 	pi = get_pinfo(p, inst);
+	if (ev->version != 0) {
+		if (ev->version <= pi->version)
+			return -ESTALE;
+		pi->version = ev->version;
+	}
 	if (sched_proc_state_loading(ev->state) &&
 	    !state_in_running_set(pi->state))
 		pi->start_ms = now_ms - (ev->uptime_ms > 0 ? ev->uptime_ms : 0);
@@ -842,6 +847,8 @@ sched_view_set_disabled(struct sched_view *v, uint32_t proc, uint32_t inst,
 	if (proc >= v->nprocs || inst >= v->ninst)
 		return -ENOENT;
 	p = &v->procs[proc];
+	if (!disabled && find_pinfo(p, inst) == NULL)
+		return 0; /* keep the reports sparse */
 	pi = get_pinfo(p, inst);
 	if (pi->disabled != disabled) {
 		pi->disabled = disabled;
@@ -866,6 +873,8 @@ sched_view_lose_instance(struct sched_view *v, uint32_t inst, int64_t now_ms,
 		struct sched_pinfo *pi = find_pinfo(p, inst);
 		if (p->resv != SCHED_NONE && v->resv[p->resv].inst == inst)
 			resv_remove(v, p->resv);
+		if (pi != NULL)
+			pi->version = 0; /* what it says when back is news */
 		if (pi == NULL || !state_in_running_set(pi->state))
 			continue;
 		set_info_state(v, p, pi, SCHED_PROC_FATAL);

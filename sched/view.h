@@ -128,6 +128,7 @@ struct sched_pinfo {
 	int pid;
 	int64_t start_ms; /* when it started (uptime = now - start_ms) */
 	int64_t event_ms; /* when this report was received */
+	uint64_t version; /* of the newest versioned report applied */
 };
 
 struct sched_process {
@@ -182,6 +183,11 @@ struct sched_event {
 	bool expected_exit;
 	int pid;
 	int64_t uptime_ms; /* for running states: how long it has been up */
+	/* the owner's version of this report, increasing per process (0:
+	 * unversioned, always applied): reports reach us by more than one
+	 * path (the gossip, and directly when we asked for the change),
+	 * and an older one must not undo a newer one */
+	uint64_t version;
 };
 
 struct sched_view;
@@ -263,7 +269,8 @@ bool sched_view_conflict(const struct sched_view *v, uint32_t proc);
 /* Never started: every report STOPPED and never stopped after a run. */
 bool sched_view_app_never_started(const struct sched_view *v, uint32_t app);
 
-/* Applies a process event from INST.  Clears a forced state, releases
+/* Applies a process event from INST; -ESTALE (and nothing changes) for a
+ * versioned report older than one applied.  Clears a forced state, releases
  * the process' reservation on INST when it reaches a running state,
  * updates loads and the synthesized state.  -ENOENT for bad ids.
  * A STOPPED report about a process nobody ever reported (and with no

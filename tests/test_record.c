@@ -51,6 +51,13 @@ test_proc_encode(void)
 	ASSERT_INT_EQ(record_proc_encode(&p, buf, 17), 16);
 	ASSERT_INT_EQ(record_proc_encode(&p, buf, 16), -ENOSPC);
 	ASSERT_INT_EQ(record_proc_encode(&p, buf, 0), -ENOSPC);
+	/* disabled is FLAGS' 2 */
+	p.disabled = true;
+	ASSERT_INT_EQ(record_proc_encode(&p, buf, sizeof(buf)), 16);
+	ASSERT_STR_EQ(buf, "EXITED\t0\t0\t0\t3\t\t");
+	p.expected = false;
+	ASSERT_INT_EQ(record_proc_encode(&p, buf, sizeof(buf)), 16);
+	ASSERT_STR_EQ(buf, "EXITED\t0\t0\t0\t2\t\t");
 }
 
 static void
@@ -117,12 +124,17 @@ test_proc_decode(void)
 	ASSERT_INT_EQ(p.start_wall_ms, 1764000000123LL);
 	ASSERT_INT_EQ(p.loading, 100);
 	ASSERT_TRUE(p.expected);
+	ASSERT_FALSE(p.disabled);
 	ASSERT_STR_EQ(p.extra, "--a b");
 	/* the description is any text after the sixth tab */
 	ASSERT_STR_EQ(p.desc, "stop\trequested\nby x");
 	record_proc_clear(&p);
 	ASSERT_NULL(p.extra);
 	record_proc_clear(NULL);
+	ASSERT_INT_EQ(proc_decs("STOPPED\t0\t0\t5\t2\t\t", &p), 0);
+	ASSERT_TRUE(p.disabled);
+	ASSERT_FALSE(p.expected);
+	record_proc_clear(&p);
 
 	ASSERT_INT_EQ(proc_decs("UNKNOWN\t0\t0\t0\t0\t\t", &p), 0);
 	ASSERT_INT_EQ(p.state, SCHED_PROC_UNKNOWN);
@@ -177,7 +189,7 @@ test_proc_decode_bad(void)
 		"RUNNING\t1\t9223372036854775808\t3\t0\t\t",
 		"RUNNING\t1\t2\t101\t0\t\t",
 		"RUNNING\t1\t2\t4294967296\t0\t\t",
-		"RUNNING\t1\t2\t3\t2\t\t", /* EXPECTED 0 or 1 */
+		"RUNNING\t1\t2\t3\t4\t\t", /* FLAGS 0 to 3 */
 		"RUNNING\t1\t2\t3\t00\t\t",
 		"RUNNING\t1\t2\t3\ttrue\t\t",
 		"RUNNING\t1\t2\t3\t0\ta\nb\t", /* extra: no newline */

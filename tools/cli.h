@@ -87,6 +87,10 @@ int cli_conflicts(int argc, char **argv);
 int cli_conciliate(int argc, char **argv);
 int cli_end_sync(int argc, char **argv);
 int cli_shutdown(int argc, char **argv);
+/* tools/cli_extra.c */
+int cli_disable(int argc, char **argv);
+int cli_enable(int argc, char **argv);
+int cli_start_any(int argc, char **argv);
 /* restart NAMESPEC... (cli_restart), or the cluster without one */
 int cli_restart_any(int argc, char **argv);
 

@@ -204,7 +204,8 @@ cli_exit_for_code(const char *command, const char *code)
 		return CLI_EXIT_OK;
 	if (strcmp(code, "BAD_NAME") == 0)
 		return CLI_EXIT_UNKNOWN;
-	if (strcmp(code, "BAD_SIGNAL") == 0 || strcmp(code, "BAD_REQUEST") == 0)
+	if (strcmp(code, "BAD_SIGNAL") == 0 || strcmp(code, "BAD_REQUEST") == 0 ||
+	    strcmp(code, "BAD_REGEX") == 0)
 		return CLI_EXIT_USAGE;
 	if (start && strcmp(code, "ALREADY_STARTED") == 0)
 		return CLI_EXIT_OK;
@@ -235,6 +236,8 @@ cli_error_text(const char *code)
 		{"SHUTTING_DOWN", "shutting down"},
 		{"UNAUTHORIZED", "unauthorized"},
 		{"CONF_ERROR", "configuration error"},
+		{"DISABLED", "disabled"},
+		{"BAD_REGEX", "bad regular expression"},
 	};
 	size_t i;
 

@@ -95,6 +95,29 @@ fetch_stats(void)
 	return json;
 }
 
+/* The instances where the program is disabled, "-" for none. */
+static void
+fmt_disabled(char *buf, size_t len, const cJSON *p)
+{
+	const cJSON *i;
+	size_t off = 0;
+
+	snprintf(buf, len, "-");
+	cJSON_ArrayForEach(i, cJSON_GetObjectItemCaseSensitive(p,
+							       "disabled_on"))
+	{
+		int n;
+
+		if (!cJSON_IsString(i))
+			continue;
+		n = snprintf(buf + off, len - off, "%s%s", off ? "," : "",
+			     i->valuestring);
+		if (n < 0 || (size_t)n >= len - off)
+			break;
+		off += (size_t)n;
+	}
+}
+
 static const cJSON *
 stats_of(const cJSON *stats, const char *namespec)
 {
@@ -145,6 +168,33 @@ fmt_rss(char *buf, size_t len, const cJSON *st)
 	snprintf(buf, len, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
 }
 
+/* The instance running it; every one of them, comma-separated, when
+ * it runs on several (a conflict). */
+static const char *
+instances_cell(const cJSON *p, char *buf, size_t len)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(p, "instances");
+	const cJSON *it;
+	size_t off = 0;
+
+	if (cJSON_GetArraySize(arr) < 2)
+		return cli_json_str(p, "instance");
+	buf[0] = '\0';
+	cJSON_ArrayForEach(it, arr)
+	{
+		int k;
+
+		if (!cJSON_IsString(it))
+			continue;
+		k = snprintf(buf + off, len - off, "%s%s", off ? "," : "",
+			     it->valuestring);
+		if (k < 0 || (size_t)k >= len - off)
+			break;
+		off += (size_t)k;
+	}
+	return buf;
+}
+
 static void
 print_table(const cJSON *json, const cJSON *stats)
 {
@@ -152,7 +202,7 @@ print_table(const cJSON *json, const cJSON *stats)
 					     "PID", "UPTIME", "DESCRIPTION"};
 	static const char *const wide[] = {
 		"NAME", "STATE", "INSTANCE", "PID", "UPTIME", "LOAD", "CPU",
-		"MEM", "RESTARTS", "EXIT", "DESCRIPTION"};
+		"MEM", "RESTARTS", "EXIT", "DISABLED", "DESCRIPTION"};
 	struct cli_table *t;
 	const cJSON *p;
 
@@ -166,10 +216,10 @@ print_table(const cJSON *json, const cJSON *stats)
 		const cJSON *exp = cJSON_GetObjectItemCaseSensitive(p,
 								    "expected");
 		char pid[32] = "-", up[32] = "-", load[16], cpu[16], mem[16];
-		char restarts[16], ex[16];
+		char restarts[16], ex[16], dis[256], where[256];
 		double v = 0, code = 0;
 		bool expected;
-		const char *cells[11], *colors[11] = {NULL};
+		const char *cells[12], *colors[12] = {NULL};
 		size_t n = 0;
 
 		if (cli_json_num(p, "pid", &v) && v > 0)
@@ -184,7 +234,9 @@ print_table(const cJSON *json, const cJSON *stats)
 		colors[1] = cli_state_color(state, expected);
 		cells[n++] = cli_json_str(p, "namespec");
 		cells[n++] = state;
-		cells[n++] = cli_json_str(p, "instance");
+		cells[n++] = instances_cell(p, where, sizeof(where));
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "conflict")))
+			colors[2] = "\033[31m";
 		cells[n++] = pid;
 		cells[n++] = up;
 		if (cli_opts.wide) {
@@ -200,6 +252,8 @@ print_table(const cJSON *json, const cJSON *stats)
 			cells[n++] = mem;
 			cells[n++] = restarts;
 			cells[n++] = ex;
+			fmt_disabled(dis, sizeof(dis), p);
+			cells[n++] = dis;
 		}
 		cells[n++] = cli_json_str(p, "description");
 		cli_table_add(t, cells, colors);

@@ -1,6 +1,7 @@
 /*
- * fuzz_ctl: the control API's request decoding (core/ctl_req.c and the
- * cluster routes of core/ctl_cluster.c), route and body.  Byte 0 picks
+ * fuzz_ctl: the control API's request decoding (core/ctl_req.c, the
+ * cluster routes of core/ctl_cluster.c, the extras of core/ctl_extra.c
+ * and the disabled programs' file of core/disabled.c), route and body.  Byte 0 picks
  * the route kind and the method; the rest is the body, given to every
  * decoder, and its first line is also tried as a path.
  */
@@ -9,7 +10,9 @@
 #include <string.h>
 
 #include "core/ctl_cluster.h"
+#include "core/ctl_extra.h"
 #include "core/ctl_req.h"
+#include "core/disabled.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,6 +43,38 @@ cluster_bodies(const char *buf, size_t len, char *msg, size_t msglen)
 	(void)ctl_cluster_stop_body(buf, len, msg, msglen);
 }
 
+/* The extras: an instance is a name or nothing, a start_any has its
+ * regex, compiles or is refused, and every key the file gives is one
+ * the file would write back the same. */
+static void
+extra_bodies(const char *buf, size_t len, char *msg, size_t msglen)
+{
+	struct ctl_start_any a;
+	struct disabled *s = disabled_new();
+	char *inst;
+	regex_t re;
+
+	if (ctl_extra_instance_body(buf, len, &inst, msg, msglen) == 0) {
+		if (inst != NULL && inst[0] == '\0')
+			abort();
+		free(inst);
+	}
+	if (ctl_extra_start_any_body(buf, len, &a, msg, msglen) == 0) {
+		if (a.regex == NULL || a.start.instance != NULL)
+			abort();
+		if (ctl_extra_regex(a.regex, &re, msg, msglen) == 0) {
+			(void)ctl_extra_full_match(&re, buf);
+			regfree(&re);
+		}
+		ctl_start_any_done(&a);
+	}
+	(void)disabled_parse(s, buf, len);
+	for (size_t i = 0; i < disabled_count(s); i++)
+		if (!disabled_key_valid(disabled_key(s, i)))
+			abort();
+	disabled_free(s);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -48,6 +83,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char msg[192], *buf, *nl;
 	enum ctl_route_kind kind;
 	enum ctl_cluster_route crt;
+	enum ctl_extra_route xrt;
+	char name[256];
 
 	if (size < 1)
 		return 0;
@@ -63,11 +100,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ctl_body_done(&b);
 	}
 	cluster_bodies(buf, size - 1, msg, sizeof(msg));
+	extra_bodies(buf, size - 1, msg, sizeof(msg));
 	nl = strchr(buf, '\n');
 	if (nl != NULL)
 		*nl = '\0';
 	if (ctl_route_parse(data[0] & 0x80 ? "POST" : "GET", buf, &rt) == 0 &&
 	    (rt.kind >= _CTL_ROUTE_MAX || strlen(rt.name) >= sizeof(rt.name)))
+		abort();
+	if (ctl_extra_route(buf, &xrt, name, sizeof(name)) == 0 &&
+	    ((unsigned)xrt >= _CTL_X_MAX || strlen(name) >= sizeof(name)))
 		abort();
 	if (ctl_cluster_route(buf, &crt) == 0 &&
 	    strcmp(ctl_cluster_route_to_string(crt), buf) != 0)
