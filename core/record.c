@@ -107,9 +107,12 @@ text_clean(const char *s, char *out, size_t max)
 static int
 split(const uint8_t *v, size_t len, struct slice *f, size_t nf, bool rest)
 {
-	const char *p = (const char *)v, *end = p + len, *tab;
+	const char *p = (const char *)v, *end, *tab;
 	size_t i;
 
+	if (len == 0) /* V may then be NULL */
+		return -EINVAL;
+	end = p + len;
 	for (i = 0; i + 1 < nf; i++) {
 		tab = memchr(p, '\t', (size_t)(end - p));
 		if (tab == NULL)

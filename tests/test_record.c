@@ -210,6 +210,7 @@ test_proc_decode_bad(void)
 		ASSERT_INT_EQ(proc_decs(bad[i], &p), -EINVAL);
 		ASSERT_INT_EQ(memcmp(&p, &keep, sizeof(p)), 0);
 	}
+	ASSERT_INT_EQ(record_proc_decode(NULL, 0, &p), -EINVAL);
 	/* a NUL inside any field */
 	ASSERT_INT_EQ(record_proc_decode(LIT("RUN\0NING\t1\t2\t3\t0\t\t"), &p),
 		      -EINVAL);
@@ -368,6 +369,7 @@ test_fsm_bad(void)
 		ASSERT_INT_EQ(fsm_decs(bad[i], &f), -EINVAL);
 		ASSERT_INT_EQ(memcmp(&f, &keep, sizeof(f)), 0);
 	}
+	ASSERT_INT_EQ(record_fsm_decode(NULL, 0, &f), -EINVAL);
 	ASSERT_INT_EQ(
 		record_fsm_decode(LIT("OFF\tm\0\t1\t0123456789abcdef"), &f),
 		-EINVAL);

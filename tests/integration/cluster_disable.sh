@@ -4,7 +4,8 @@
 # there again (placement moves it, a direct start on n1 is refused
 # DISABLED); the state is in n1's state_dir and survives a restart of
 # n1; a disable asked of n2 reaches n3 over the peer channel; every
-# instance shows "disabled_on".  start-any starts the first stopped
+# instance shows "disabled_on"; a reload forgets the disabled programs it
+# removes and keeps the others.  start-any starts the first stopped
 # process matching a regular expression, one per call, then says that
 # nothing is left.
 . "$(dirname "$0")/lib/cluster.sh"
@@ -33,6 +34,8 @@ APPS="  dis:
         startsecs: 0
         expected_loading: 40"
 write_conf() { cluster_conf "$T/conf.yaml" "$1" $N "$APPS"; }
+# the same without the application pool
+APPS_DIS=$(printf '%s\n' "$APPS" | sed '/^  pool:/,$d')
 cluster_up write_conf
 wait_for all_running $ALL || fail "not every instance RUNNING everywhere"
 
@@ -125,4 +128,12 @@ c n1 start-any 'pool:.*' >"$T/out"
 rc=$?
 [ $rc -eq 7 ] && grep -q 'no resource' "$T/out" || fail "nothing placeable: rc $rc $(cat "$T/out")"
 echo "start-any: w_0, w_1, w_2 in rules order, then ALREADY_STARTED, then NO_RESOURCE; bad regex and partial match refused"
+# a reload without pool (on every instance: the rules must agree)
+cluster_conf "$T/conf.yaml" "$P0" $N "$APPS_DIS"
+for n in $ALL; do c "$n" reload >/dev/null || fail "reload $n"; done
+[ "$(cat "$T/n3/state/disabled")" = "dis:a" ] ||
+	fail "n3 after reload: $(cat "$T/n3/state/disabled")"
+wait_for all_running $ALL || fail "not every instance RUNNING after the reload"
+wait_for disabled_on n1 dis:a n2,n3 || fail "dis:a no longer disabled after the reload: $BODY"
+echo "reload: pool:w forgotten, dis:a still disabled on n2 and n3"
 echo PASS
