@@ -1,8 +1,11 @@
 /*
  * net: the two netlink sources of the statistics module.
  *
- * Links: per-interface byte counters from rtnetlink through libnl-route's
- * link cache (IFLA_STATS64, so no 32-bit wrap), refilled each cycle.
+ * Links: per-interface byte counters from rtnetlink (64-bit, so no
+ * 32-bit wrap): an RTM_GETSTATS dump of the counters alone each cycle,
+ * names and flags from libnl-route's link cache, refilled when the link
+ * group reports a change (or, on a kernel without either, the whole
+ * link dump each cycle).
  *
  * TCP: a NETLINK_SOCK_DIAG dump of every TCP socket of the network
  * namespace with its tcp_info, sent and received with libnl-3's core

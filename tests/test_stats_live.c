@@ -6,15 +6,21 @@
  * a generous band, never with "one core": this machine is shared and a
  * busy loop may get half of one.
  */
+#define _GNU_SOURCE
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -317,6 +323,132 @@ test_node_live(void)
 	stats_sampler_free(s);
 }
 
+/* lo of the current network namespace up or down; 0 or -errno. */
+static int
+set_lo(bool up)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		r = -errno;
+	} else {
+		ifr.ifr_flags = (short)(up ? ifr.ifr_flags | IFF_UP
+					 : ifr.ifr_flags & ~IFF_UP);
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			r = -errno;
+	}
+	close(fd);
+	return r;
+}
+
+/* The "net" entry of interface NAME in the latest sample: its received
+ * bytes/s, -1 when the interface is not listed. */
+static double
+lo_rx(struct stats_sampler *s)
+{
+	char *out = stats_json_render(s, "n1", STATS_HOST, STATS_LAST_SAMPLE,
+				      NULL);
+	cJSON *j = cJSON_Parse(out), *inst, *e;
+	double v = -1;
+
+	inst = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "instances"), 0);
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(inst, "net"))
+	{
+		const cJSON *rx = cJSON_GetObjectItem(e, "rx_bytes_per_s");
+
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(
+				   e, "interface")),
+			   "lo") == 0)
+			v = cJSON_IsNumber(rx) ? rx->valuedouble : 0;
+	}
+	cJSON_Delete(j);
+	free(out);
+	return v;
+}
+
+/* In a network namespace of its own (lo down at first): an interface
+ * is listed once up and no longer once down, the sampler learning it
+ * from the link notifications, and its counters move with traffic.
+ * Exits 0, 77 without the namespace, else the failed step. */
+static int
+links_in_netns(void)
+{
+	struct stats_config conf = {
+		.enabled = STATS_HOST,
+		.collecting_period_ms = 1000,
+		.nperiods = 1,
+		.periods_ms = {1000},
+		.history = 10,
+		.irix_mode = true,
+	};
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof(a);
+	struct stats_sampler *s = NULL;
+	int64_t now = util_now_ns();
+	char data[1000] = {0};
+	int rx, tx, i;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return 77;
+	if (stats_sampler_open(&conf, "/proc", "/sys", 0, &s) < 0)
+		return 1;
+	if (stats_sampler_sample(s, now, NULL, 0) != 1 || lo_rx(s) != -1)
+		return 2;
+	if (set_lo(true) < 0)
+		return 3;
+	if (stats_sampler_sample(s, now += NSEC_PER_SEC, NULL, 0) != 1 ||
+	    lo_rx(s) != 0)
+		return 4;
+	rx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	tx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (rx < 0 || tx < 0 || bind(rx, (struct sockaddr *)&a, alen) < 0 ||
+	    getsockname(rx, (struct sockaddr *)&a, &alen) < 0)
+		return 5;
+	for (i = 0; i < 50; i++)
+		if (sendto(tx, data, sizeof(data), 0, (struct sockaddr *)&a,
+			   alen) != (ssize_t)sizeof(data))
+			return 6;
+	if (stats_sampler_sample(s, now += NSEC_PER_SEC, NULL, 0) != 1 ||
+	    lo_rx(s) < 50 * sizeof(data))
+		return 7;
+	if (set_lo(false) < 0)
+		return 8;
+	if (stats_sampler_sample(s, now += NSEC_PER_SEC, NULL, 0) != 1 ||
+	    lo_rx(s) != -1)
+		return 9;
+	stats_sampler_free(s);
+	return 0;
+}
+
+static void
+test_links_netns(void)
+{
+	pid_t pid;
+	int st;
+
+	if (geteuid() != 0) {
+		printf("\n  (skipped: needs root for a network namespace)\n");
+		return;
+	}
+	fflush(NULL);
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0)
+		_exit(links_in_netns());
+	ASSERT_INT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT_TRUE(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77) {
+		printf("\n  (skipped: no network namespace)\n");
+		return;
+	}
+	ASSERT_INT_EQ(WEXITSTATUS(st), 0);
+}
+
 static int
 count_fds(void)
 {
@@ -373,6 +505,7 @@ test_no_fd_leak(void)
 static const struct test_case cases[] = {
 	{"no fd leak", test_no_fd_leak},
 	{"node sample", test_node_live},
+	{"interfaces up, down, counting", test_links_netns},
 	{"busy descendant", test_busy_descendant},
 	{"rss of 200 MiB", test_rss},
 	{"tcp bytes on loopback", test_tcp},

@@ -342,12 +342,8 @@ reaped_child_once(int phase)
 		CHECK(hog > 0);
 	}
 	CHECK(hog == child);
-	{
-		struct timespec ts = {0, 200 * 1000 * 1000};
-
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
+	/* the hog shows: its CPU and memory would count if adopted */
+	CHECK(wait_rss(hog, 32u << 20) == 0);
 	for (i = 0; i < 6; i++) {
 		CHECK(stats_sampler_sample(s, now += NSEC_PER_SEC, t, 1) == 1);
 		CHECK(stats_sampler_process(s, "tree:parent", STATS_LAST_SAMPLE,
