@@ -738,16 +738,7 @@ on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 	int rounds;
 	size_t i;
 
-	if (!srv->dirty)
-		return;
-	/* a resumed connection takes MHD more than one run: one to call
-	 * the access handler (which queues the stored answer), one to
-	 * send it; without the second the answer waits for MHD's timer */
-	for (rounds = 0; rounds < 4; rounds++) {
-		bool again = srv->dirty || rounds < 2;
-
-		if (!again)
-			break;
+	for (rounds = 0; srv->dirty && rounds < 4; rounds++) {
 		srv->dirty = false;
 		for (i = 0; i < srv->nlisteners; i++)
 			listener_run(srv->listeners[i]);

@@ -6,41 +6,11 @@
 # STOPPED or ISOLATED by another over 60 s.  Default gossip tunables,
 # a real key file (the addresses are not loopback).  Root only.
 . "$(dirname "$0")/lib/cluster.sh"
-
-[ "$(id -u)" = 0 ] || { echo "not root"; exit 77; }
-command -v ip >/dev/null && command -v nft >/dev/null ||
-	{ echo "ip or nft missing"; exit 77; }
+. "$(dirname "$0")/lib/netns.sh"
 HOLD_S=${HOLD_S:-60}
-TAG=svc$$
-BR=${TAG}b
-
-netns_cleanup() {
-	for p in $PIDS; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	for i in 1 2 3; do
-		ip netns del "${TAG}n$i" 2>/dev/null
-	done
-	ip netns del "$BR" 2>/dev/null
-	cleanup
-}
-trap netns_cleanup EXIT
-trap 'exit 1' INT TERM
-
-ip netns add "$BR" || { echo "cannot create namespaces"; exit 77; }
-ip -n "$BR" link add br0 type bridge || fail "no bridge"
-ip -n "$BR" link set br0 up
+netns_up svc$$ 10.77.0
 for i in 1 2 3; do
-	ns=${TAG}n$i
-	ip netns add "$ns" || fail "netns $ns"
-	ip link add "${TAG}v$i" netns "$ns" type veth peer name "p$i" \
-		netns "$BR" || fail "veth $i"
-	ip -n "$BR" link set "p$i" master br0 up
-	ip -n "$ns" link set "${TAG}v$i" name eth0
-	ip -n "$ns" addr add "10.77.0.$i/24" dev eth0
-	ip -n "$ns" link set eth0 up
-	ip -n "$ns" link set lo up
-	ip netns exec "$ns" nft -f - <<EOF || fail "nft in $ns"
+	ip netns exec "${TAG}n$i" nft -f - <<EOF || fail "nft in ${TAG}n$i"
 table inet loss {
 	chain in {
 		type filter hook input priority 0;

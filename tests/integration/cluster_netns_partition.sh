@@ -9,41 +9,9 @@
 # youngest, stays), then, in a second run with conciliation USER, by
 # `conciliate STOP` (none stays).  Default gossip tunables.  Root only.
 . "$(dirname "$0")/lib/cluster.sh"
-
-[ "$(id -u)" = 0 ] || { echo "not root"; exit 77; }
-command -v ip >/dev/null && command -v nft >/dev/null ||
-	{ echo "ip or nft missing"; exit 77; }
-TAG=spt$$
-BR=${TAG}b
+. "$(dirname "$0")/lib/netns.sh"
 WAIT_S=40
-
-netns_cleanup() {
-	for p in $PIDS; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	for i in 1 2 3; do
-		ip netns del "${TAG}n$i" 2>/dev/null
-	done
-	ip netns del "$BR" 2>/dev/null
-	cleanup
-}
-trap netns_cleanup EXIT
-trap 'exit 1' INT TERM
-
-ip netns add "$BR" || { echo "cannot create namespaces"; exit 77; }
-ip -n "$BR" link add br0 type bridge || fail "no bridge"
-ip -n "$BR" link set br0 up
-for i in 1 2 3; do
-	ns=${TAG}n$i
-	ip netns add "$ns" || fail "netns $ns"
-	ip link add "${TAG}v$i" netns "$ns" type veth peer name "p$i" \
-		netns "$BR" || fail "veth $i"
-	ip -n "$BR" link set "p$i" master br0 up
-	ip -n "$ns" link set "${TAG}v$i" name eth0
-	ip -n "$ns" addr add "10.78.0.$i/24" dev eth0
-	ip -n "$ns" link set eth0 up
-	ip -n "$ns" link set lo up
-done
+netns_up spt$$ 10.78.0
 "$D/$BUILD/bin/supvisors-sched" keygen >"$T/key" || fail "keygen"
 chmod 600 "$T/key"
 CLI=$D/$BUILD/bin/supvisors-sched
